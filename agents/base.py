@@ -1,0 +1,120 @@
+"""The agent step shared by every sub-agent: assemble the prompt, call the model, keep it safe."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.tools import BaseTool
+from langgraph.config import get_config
+from langgraph.runtime import Runtime
+
+from agents.context import Context
+from agents.models import chat_model
+from agents.prompting import build_prompt
+from agents.spec import AgentSpec
+from agents.state import SupportState
+from prompts.loader import load
+
+log = logging.getLogger(__name__)
+
+IDENTITY_TOOL_NAMES = frozenset({"verify_customer"})
+"""Tools that only make sense before the customer is identified."""
+
+
+def one_write_per_reply(message: AIMessage, write_tools: frozenset[str]) -> AIMessage:
+    """Keep read calls and only the first write call, so one confirmation covers one change."""
+    kept, seen_write = [], False
+    for call in message.tool_calls:
+        if call["name"] in write_tools:
+            if seen_write:
+                continue
+            seen_write = True
+        kept.append(call)
+    if len(kept) == len(message.tool_calls):
+        return message
+    return message.model_copy(update={"tool_calls": kept})
+
+
+def last_user_text(state: SupportState) -> str:
+    """The newest human message of the window."""
+    for message in reversed(state.get("messages", [])):
+        if isinstance(message, HumanMessage):
+            return str(message.content)
+    return ""
+
+
+def apology(state: SupportState, error: Exception) -> dict[str, Any]:
+    """State update when every model failed: apologise, offer a human, keep the input."""
+    log.warning("model failed for agent turn %s: %s", state.get("turn"), error)
+    return {
+        "messages": [AIMessage(content=load("handoff_offer"), name="general")],
+        "pending_input": last_user_text(state),
+        "model_calls": state.get("model_calls", 0) + 1,
+        "ledger": {
+            "turn": state.get("turn", 0),
+            "events": [f"model_failed: {type(error).__name__}"],
+        },
+    }
+
+
+def thread_scoped_ids(message: AIMessage, thread_id: str) -> AIMessage:
+    """Tool-call ids made unique per thread (deterministic), whatever the model returned.
+
+    Writes run once per tool-call id; a model that derives ids from the conversation text
+    (the scripted and local models do) would give two threads with the same words the same
+    id, and the second would replay the first's result. Scoping by thread prevents that.
+    """
+    if not message.tool_calls or not thread_id:
+        return message
+    calls = []
+    for index, call in enumerate(message.tool_calls):
+        seed = f"{thread_id}|{call.get('id') or index}|{call['name']}"
+        calls.append({**call, "id": "call_" + hashlib.sha256(seed.encode()).hexdigest()[:24]})
+    return message.model_copy(update={"tool_calls": calls})
+
+
+def usable_tools(spec: AgentSpec, state: SupportState, context: Context) -> list[BaseTool]:
+    """The agent's tools for this call: identity lookup only while nobody is identified."""
+    identified = bool(context.customer_id or state.get("verified_customer_id"))
+    return [t for t in spec.tools if not (identified and t.name in IDENTITY_TOOL_NAMES)]
+
+
+def make_agent_node(spec: AgentSpec) -> Any:
+    """The graph node that runs one model call of ``spec``'s agent."""
+
+    def run_agent(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
+        context = runtime.context or Context()
+        try:
+            prompt = build_prompt(spec.prompt, state, context, system=spec.policy or None)
+            model = chat_model(context.model).bind_tools(usable_tools(spec, state, context))
+            reply = model.invoke(prompt.messages)
+        except Exception as error:
+            return apology(state, error)
+        if not isinstance(reply, AIMessage):
+            reply = AIMessage(content=str(getattr(reply, "content", reply)))
+        reply = one_write_per_reply(reply, spec.write_tools)
+        thread = str((get_config().get("configurable") or {}).get("thread_id") or "")
+        reply = thread_scoped_ids(reply, thread)
+        reply.name = spec.name
+        usage = reply.response_metadata or {}
+        return {
+            "messages": [reply],
+            "agent": spec.name,
+            "model_calls": state.get("model_calls", 0) + 1,
+            "ledger": {
+                "turn": state.get("turn", 0),
+                "sections": prompt.sections,
+                "total_tokens": prompt.total,
+                "budget": context.token_budget,
+                "cut": prompt.cut,
+                "agent": spec.name,
+                "model_calls": state.get("model_calls", 0) + 1,
+                "prefix_reused_tokens": int(usage.get("prefix_reused_tokens", 0) or 0),
+            },
+        }
+
+    run_agent.__name__ = spec.name
+    return run_agent

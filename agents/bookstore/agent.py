@@ -1,0 +1,133 @@
+"""The bookstore agent's nodes: start the turn, call the model under budget, route to tools."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
+from langchain_core.tools import BaseTool
+from langgraph.runtime import Runtime
+
+from agents.bookstore.memory import name_update
+from agents.bookstore.scripted import bookstore_responder
+from agents.bookstore.state import FACT_PRIORITY, BookstoreState
+from agents.context import Context
+from agents.input_guard import InvalidMessage, check_message
+from prompts.loader import render
+from tools.catalogue import READ_TOOLS
+
+log = logging.getLogger(__name__)
+
+STORE = "Lantern Books"
+"""The shop's name in the prompt."""
+AGENT = "bookstore"
+MAX_MODEL_CALLS = 4
+"""Model calls per turn; the last one gets no tools, so the turn always ends with a reply."""
+
+
+def bookstore_tools() -> list[BaseTool]:
+    """The catalogue tools the assistant may call."""
+    return list(READ_TOOLS)
+
+
+def bookstore_model(spec: str) -> BaseChatModel:
+    """The chat model for ``spec``; ``scripted`` plays the bookstore's scripted policy."""
+    from llm.factory import resolve_spec
+
+    resolved = resolve_spec(spec)
+    if resolved == "scripted":
+        from llm.scripted import ScriptedChatModel
+
+        return ScriptedChatModel(responder=bookstore_responder)
+    from agents.models import chat_model
+
+    return chat_model(resolved)
+
+
+def begin_turn(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Count the turn, refuse unusable input, and note a name the customer gave."""
+    context = runtime.context or Context()
+    turn = state.get("turn", 0) + 1
+    messages = state.get("messages", [])
+    newest = messages[-1] if messages else None
+    update: dict[str, Any] = {"turn": turn, "model_calls": 0, "agent": AGENT, "refused": False}
+    try:
+        if not isinstance(newest, HumanMessage):
+            raise InvalidMessage("The turn has no user message. Send the customer's message.")
+        text = check_message(newest.content, context.max_message_chars)
+    except InvalidMessage as problem:
+        update["refused"] = True
+        update["messages"] = [AIMessage(content=str(problem), name="guard")]
+        if isinstance(newest, HumanMessage) and newest.id:
+            update["messages"].insert(0, RemoveMessage(id=newest.id))
+        update["ledger"] = {"turn": turn, "guard": {"input": f"refused: {problem}"}}
+        return update
+    facts = name_update(state.get("facts"), text, turn)
+    if facts:
+        update["facts"] = facts
+    return update
+
+
+def route_after_begin(state: BookstoreState) -> Literal["bookstore", "__end__"]:
+    """Refused input ends the turn; anything else goes to the assistant."""
+    return "__end__" if state.get("refused") else "bookstore"
+
+
+def call_model(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """One model call over the budgeted prompt: policy, fact sheet, recent window."""
+    from conversation.assembly import Budgets, assemble
+    from conversation.tokens import get_counter
+
+    context = runtime.context or Context()
+    calls = state.get("model_calls", 0) + 1
+    assembled = assemble(
+        system=render("bookstore", store=STORE),
+        window=list(state.get("messages", [])),
+        counter=get_counter(context.model),
+        budgets=Budgets(
+            total=context.token_budget,
+            facts=context.facts_budget,
+            summary=context.summary_budget,
+            passages=context.passages_budget,
+            window=context.window_budget,
+        ),
+        facts=state.get("facts") or {},
+        fact_priority=FACT_PRIORITY,
+    )
+    try:
+        model: Any = bookstore_model(context.model)
+        if calls < MAX_MODEL_CALLS:
+            model = model.bind_tools(bookstore_tools())
+        reply = model.invoke(assembled.messages)
+    except Exception as error:  # a model failure must not break the thread
+        log.warning("bookstore model failed on turn %s: %s", state.get("turn"), error)
+        reply = AIMessage(
+            content="Sorry, I can't reach the catalogue assistant right now. Please try again."
+        )
+    if not isinstance(reply, AIMessage):
+        reply = AIMessage(content=str(getattr(reply, "content", reply)))
+    reply.name = AGENT
+    return {
+        "messages": [reply],
+        "model_calls": calls,
+        "ledger": {
+            "turn": state.get("turn", 0),
+            "sections": dict(assembled.sections),
+            "total_tokens": assembled.total,
+            "budget": context.token_budget,
+            "cut": list(assembled.cut),
+            "agent": AGENT,
+            "model_calls": calls,
+        },
+    }
+
+
+def route_after_model(state: BookstoreState) -> Literal["tools", "remember"]:
+    """Run the tools the reply calls; otherwise the turn ends."""
+    messages = state.get("messages", [])
+    last = messages[-1] if messages else None
+    if isinstance(last, AIMessage) and last.tool_calls:
+        return "tools"
+    return "remember"

@@ -1,0 +1,16 @@
+"""General agent: greetings, thanks, goodbyes, polite redirects for off-topic requests, handoff."""
+
+from __future__ import annotations
+
+from agents.shared_tools import shared_tools, shared_write_tools
+from agents.spec import AgentSpec
+
+
+def general_agent() -> AgentSpec:
+    """The general agent's prompt and tools (identity lookup and human handoff only)."""
+    return AgentSpec(
+        name="general",
+        prompt="general",
+        tools=shared_tools(knowledge_base=False),
+        write_tools=shared_write_tools(),
+    )

@@ -1,0 +1,1 @@
+"""Guardrails: input screening, grounded-reply checks, PII-safe logging (see docs/security.md)."""

@@ -1,0 +1,159 @@
+"""End of a task step: update the dialog stack, take up queued requests, derive the phase."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.config import get_config
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from agents.context import Context
+from agents.dialog import ANYTHING_ELSE, TASK_LABEL, mark_step
+from agents.shared_tools import write_tool_names
+from agents.slots import UNCHANGED_MARKER, WRITE_FACTS
+from agents.state import QueuedTask, SupportState
+from conversation.facts import FactSheet, set_fact
+from conversation.phases import TurnEvents, asks_anything_else, derive_phase
+from conversation.stack import Frame, new_frame, pop, push, resume_line, top
+from tools.auth import NOT_VERIFIED_MESSAGE
+
+log = logging.getLogger(__name__)
+
+Next = Literal["classify_intent", "billing", "plan_change", "tech_support", "general", "summarize"]
+
+
+def step_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The messages after the newest user message (what this step of the turn produced)."""
+    for index in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[index], HumanMessage):
+            return list(messages[index + 1 :])
+    return list(messages)
+
+
+def settle_frame(
+    stack: list[Frame], agent: str, results: list[ToolMessage]
+) -> tuple[list[Frame], bool, list[str]]:
+    """Move the acting agent's frame on: a write ends it; a read answers it, which also ends
+    it when it was a digression (an older task waits underneath to be resumed)."""
+    current = top(stack)
+    if current is None or current["agent"] != agent:
+        return stack, False, []
+    writes = write_tool_names()
+    if any(result.name in writes for result in results):
+        rest, _ = pop(stack)
+        return rest, True, [f"pop {agent} (done)"]
+    if results and len(stack) > 1:
+        rest, _ = pop(stack)
+        return rest, True, [f"pop {agent} (digression answered)"]
+    if results:
+        return mark_step(stack, "resolving"), False, []
+    return stack, False, []
+
+
+def take_up(
+    queued: list[QueuedTask], stack: list[Frame], turn: int
+) -> tuple[Next | None, dict[str, Any], list[str]]:
+    """Start the next queued request when nothing unfinished is on top of the stack."""
+    current = top(stack)
+    if not queued or (current is not None and current["step"] not in ("resolving", "done")):
+        return None, {}, []
+    task, rest = queued[0], queued[1:]
+    if task["kind"] == "deferred" or task["intent"] not in TASK_LABEL:
+        update = {"queued_tasks": rest, "messages": [HumanMessage(content=task["text"])]}
+        return "classify_intent", update, ["take up deferred message"]
+    agent = task["intent"]
+    if current is not None:
+        stack, _ = pop(stack)
+    frame = new_frame(agent, TASK_LABEL[agent], turn)
+    frame["slots"] = {"request": task["text"][:120]}
+    update = {"queued_tasks": rest, "stack": push(stack, frame), "agent": agent}
+    return agent, update, [f"take up queued {agent}"]  # type: ignore[return-value]
+
+
+def write_facts(step: Sequence[BaseMessage], facts: FactSheet, turn: int) -> FactSheet:
+    """Verified facts from the writes that succeeded in this step (the plan a line moved to)."""
+    results = {m.tool_call_id: m for m in step if isinstance(m, ToolMessage)}
+    update: FactSheet = {}
+    for message in step:
+        if not isinstance(message, AIMessage):
+            continue
+        for call in message.tool_calls:
+            result = results.get(call.get("id") or "")
+            target = WRITE_FACTS.get(call["name"])
+            if target is None or result is None or result.status == "error":
+                continue
+            if UNCHANGED_MARKER in str(result.content):
+                continue
+            slot, argument = target
+            value = str(call["args"].get(argument, ""))
+            if value:
+                update.update(
+                    set_fact({**facts, **update}, slot, value, turn, verified=True, source="tool")
+                )
+    return update
+
+
+def log_transcript(messages: list[BaseMessage], turn: int, agent: str) -> None:
+    """Append the window to the thread's transcript (idempotent per message id)."""
+    from conversation.transcript import open_transcript
+
+    thread = (get_config().get("configurable") or {}).get("thread_id")
+    if not thread:
+        return
+    try:
+        open_transcript().append(str(thread), messages, turn=turn, agent=agent)
+    except Exception as error:
+        log.warning("transcript append failed for thread %s: %s", thread, error)
+
+
+def remember(state: SupportState, runtime: Runtime[Context]) -> Command[Next]:
+    """Close the step: settle the frame, resume or take up what waits, derive the phase."""
+    turn = state.get("turn", 0)
+    agent = state.get("agent", "general")
+    messages = list(state.get("messages", []))
+    step = step_messages(messages)
+    results = [m for m in step if isinstance(m, ToolMessage)]
+    stack, resolved, events = settle_frame(list(state.get("stack") or []), agent, results)
+    update: dict[str, Any] = {"stack": stack}
+    verified = write_facts(step, state.get("facts") or {}, turn)
+    if verified:
+        update["facts"] = verified
+    goto, queued_update, queued_events = take_up(list(state.get("queued_tasks") or []), stack, turn)
+    events += queued_events
+    update.update(queued_update)
+    stack = update["stack"]
+    replies: list[BaseMessage] = []
+    below = top(stack)
+    if resolved and goto is None and below is not None and below["step"] != "done":
+        replies.append(AIMessage(content=resume_line(below), name=below["agent"]))
+        events.append(f"resume {below['agent']}")
+    handed_off = any(r.name == "transfer_to_human" and r.status != "error" for r in results)
+    events_for_phase = TurnEvents(
+        act=state.get("act", ""),
+        handed_off=handed_off,
+        needs_identity=any(NOT_VERIFIED_MESSAGE in str(r.content) for r in results),
+        resolved=resolved,
+        acting=bool(results),
+    )
+    previous = state.get("phase")
+    phase = derive_phase(previous, stack, events_for_phase)
+    if goto is None and asks_anything_else(previous, phase) and not _ends_with_question(step):
+        replies.append(AIMessage(content=ANYTHING_ELSE, name=agent))
+    if phase != previous:
+        events.append(f"phase {previous or 'start'} → {phase}")
+    if replies:
+        update["messages"] = [*update.get("messages", []), *replies]
+    update["phase"] = phase
+    update["ledger"] = {"turn": turn, "stack_depth": len(stack), "events": events}
+    log_transcript([*messages, *replies], turn, agent)
+    return Command(goto=goto or "summarize", update=update)
+
+
+def _ends_with_question(step: list[BaseMessage]) -> bool:
+    """Whether the step's last reply already asks the customer something."""
+    texts = [str(m.content).strip() for m in step if isinstance(m, AIMessage) and m.content]
+    return bool(texts) and texts[-1].endswith("?")

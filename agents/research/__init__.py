@@ -1,0 +1,1 @@
+"""The research assistant: planner, parallel researchers, analyst and synthesizer."""

@@ -1,0 +1,30 @@
+"""Tools every agent carries: identity lookup, human handoff and the knowledge base."""
+
+from __future__ import annotations
+
+from langchain_core.tools import BaseTool
+
+
+def shared_tools(knowledge_base: bool = True) -> tuple[BaseTool, ...]:
+    """Identity verification, knowledge-base search (topic agents only) and human handoff."""
+    from tools import handoff, identity, kb
+
+    tools: list[BaseTool] = [*identity.READ_TOOLS, *handoff.TOOLS]
+    if knowledge_base:
+        tools.insert(len(identity.READ_TOOLS), kb.search_kb)
+    return tuple(tools)
+
+
+def shared_write_tools() -> frozenset[str]:
+    """Names of the shared tools that change something."""
+    from tools import handoff
+
+    return frozenset(t.name for t in handoff.WRITE_TOOLS)
+
+
+def write_tool_names() -> frozenset[str]:
+    """Names of every tool, of any agent, that changes something."""
+    from tools import billing, handoff, plans, tech_support
+
+    modules = (billing, plans, tech_support, handoff)
+    return frozenset(tool.name for module in modules for tool in module.WRITE_TOOLS)

@@ -1,0 +1,71 @@
+"""The support domain's fact-sheet slots and how to find their values in messages."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from conversation.facts import FactExtractor, SlotPattern, generic_patterns
+
+PLAN_NAMES = {
+    "unlimited max": "unlimited_max",
+    "unlimited": "unlimited",
+    "plus 40": "plus_40",
+    "everyday 15": "everyday_15",
+    "basic 5": "basic_5",
+}
+"""Plan names as customers say them → plan ids."""
+
+ISSUES = {
+    "no service": "no service",
+    "no signal": "no service",
+    "slow": "slow data",
+    "mms": "MMS",
+    "picture message": "MMS",
+    "roaming": "roaming",
+}
+
+
+def _plan_id(raw: str) -> str:
+    lowered = raw.lower()
+    return next((pid for name, pid in PLAN_NAMES.items() if name in lowered), lowered)
+
+
+def _issue(raw: str) -> str:
+    lowered = raw.lower()
+    return next((label for word, label in ISSUES.items() if word in lowered), lowered)
+
+
+SUPPORT_PATTERNS = [
+    *generic_patterns(phone_slot="phone_number", email_slot="email", name_slot="name"),
+    SlotPattern("bill", re.compile(r"\b(?P<value>B\d{5})\b", re.IGNORECASE), str.upper),
+    SlotPattern("line", re.compile(r"\b(?P<value>L\d{4}-\d)\b", re.IGNORECASE), str.upper),
+    SlotPattern(
+        "requested_plan",
+        re.compile(r"\b(?P<value>unlimited max|unlimited|plus 40|everyday 15|basic 5)\b", re.I),
+        _plan_id,
+    ),
+    SlotPattern(
+        "device",
+        re.compile(r"\b(?P<value>(?:iphone|pixel|galaxy|moto|nokia|xperia)(?:\s+\w+){0,2})", re.I),
+        str.strip,
+    ),
+    SlotPattern(
+        "issue",
+        re.compile(r"\b(?P<value>no service|no signal|slow|mms|picture messages?)\b", re.I),
+        _issue,
+    ),
+]
+"""Slots the support graph extracts from user messages (the engine's extractor applies them)."""
+
+
+@cache
+def support_extractor() -> FactExtractor:
+    """The fact extractor of the support domain."""
+    return FactExtractor(SUPPORT_PATTERNS)
+
+
+WRITE_FACTS = {"change_plan": ("plan", "new_plan_id")}
+"""Write tool → (fact slot, argument) recorded as a verified fact once the write succeeded."""
+UNCHANGED_MARKER = "Nothing was changed"
+"""What every declined, aborted or refused write says in its result."""

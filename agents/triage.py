@@ -1,0 +1,107 @@
+"""Triage: decide the intent and dialogue act of a user message, locally first, LLM when unsure."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from agents.models import chat_model
+from prompts.loader import render
+
+log = logging.getLogger(__name__)
+
+Act = Literal[
+    "greeting",
+    "thanks",
+    "goodbye",
+    "yes",
+    "no",
+    "cancel",
+    "correction",
+    "repeat",
+    "question",
+    "request",
+]
+
+
+class IntentDecision(BaseModel):
+    """Structured output of the LLM classifier."""
+
+    intent: Literal["billing", "plan_change", "tech_support", "out_of_scope", "none"] = Field(
+        description=(
+            "Topic of the customer's newest message; none when it only answers or reacts "
+            "(yes, no, thanks, an id or a detail for the task in progress)."
+        )
+    )
+    act: Act = Field(description="Dialogue act of the customer's newest message.")
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The triage verdict for one message."""
+
+    intent: str
+    act: str
+    confidence: float
+    act_confidence: float
+    path: str
+    """Which path decided: ``local`` (embedding classifier) or ``llm``."""
+    text: str = ""
+    """The part of the message this verdict is about (multi-intent messages have several)."""
+
+
+def classify_local(text: str) -> list[Triage]:
+    """The local classifier's verdicts, one per intent found in ``text`` (in order)."""
+    from agents.intent_classifier import IntentClassifier
+
+    classifier = IntentClassifier.load()
+    return [
+        Triage(p.intent, p.act, p.intent_confidence, p.act_confidence, "local", p.text or text)
+        for p in classifier.split_intents(text)
+    ]
+
+
+def classify_llm(text: str, model_spec: str, current_task: str) -> Triage:
+    """Ask the model for the intent and act (structured output)."""
+    model = chat_model(model_spec).with_structured_output(IntentDecision)
+    system = render("triage", current_task=current_task or "none")
+    decision = model.invoke([SystemMessage(content=system), HumanMessage(content=text)])
+    if not isinstance(decision, IntentDecision):
+        decision = IntentDecision.model_validate(decision)
+    return Triage(decision.intent, decision.act, 1.0, 1.0, "llm", text)
+
+
+def default_threshold() -> float:
+    """The local classifier's tuned confidence threshold."""
+    from agents.intent_classifier import DEFAULT_THRESHOLD
+
+    return float(DEFAULT_THRESHOLD)
+
+
+def confident(verdict: Triage, threshold: float) -> bool:
+    """Whether a local verdict can stand (a pure dialogue act needs a sure act)."""
+    if verdict.intent == "none":
+        return min(verdict.confidence, verdict.act_confidence) >= threshold
+    return verdict.confidence >= threshold
+
+
+def triage(text: str, model_spec: str, threshold: float, current_task: str = "") -> list[Triage]:
+    """Verdicts for ``text``: the local classifier's when confident, else the LLM's."""
+    local = classify_local(text)
+    limit = threshold or default_threshold()
+    if local and all(confident(t, limit) for t in local):
+        return local
+    try:
+        decided = classify_llm(text, model_spec, current_task)
+    except Exception as error:
+        log.warning("LLM triage failed, keeping the local verdict: %s", error)
+        return local or [Triage("out_of_scope", "question", 0.0, 0.0, "local")]
+    if local:
+        # Keep the local act when it was confident; the LLM settles the intent.
+        act = local[0].act if local[0].act_confidence >= limit else decided.act
+        return [Triage(decided.intent, act, 1.0, 1.0, "llm", local[0].text), *local[1:]]
+    return [decided]

@@ -1,0 +1,1 @@
+"""Observability: run-tree capture, OpenTelemetry spans, LangSmith metadata, JSON logs, metrics."""

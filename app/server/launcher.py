@@ -1,0 +1,187 @@
+"""Run ``switchboard serve`` in a child process (load benchmark, integration and browser tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from conversation.paths import repo_root
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the Postgres database ``url`` names (a dedicated scratch database)."""
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    if not name or name in {"postgres", "test", "template0", "template1"}:
+        raise ValueError(f"Refusing to drop {name!r}: name a dedicated scratch database.")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+@contextmanager
+def scratch_database(server_url: str, prefix: str = "switchboard_scratch") -> Iterator[str]:
+    """A fresh database on the Postgres server of ``server_url``, dropped on exit."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    base = server_url.rpartition("/")[0]
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    url = f"{base}/{name}"
+    recreate_database(url)
+    try:
+        yield url
+    finally:
+        from tools.store import close_store
+
+        close_store(url)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """A running server: its URL, the uvicorn parent process and its log file."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of the uvicorn worker processes (children of the parent; empty for one worker)."""
+        pid = self.process.pid
+        path = Path(f"/proc/{pid}/task/{pid}/children")
+        try:
+            children = [int(p) for p in path.read_text().split()]
+        except OSError:
+            return []
+        return [child for child in children if _is_worker(child)]
+
+    def worker_cpu_seconds(self) -> dict[int, float]:
+        """CPU seconds (user + system) used so far by each worker."""
+        seconds: dict[int, float] = {}
+        ticks = os.sysconf("SC_CLK_TCK")
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        return seconds
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the server's output."""
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+def _is_worker(pid: int) -> bool:
+    """Whether ``pid`` is a uvicorn worker (multiprocessing's resource tracker is not)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"resource_tracker" not in command
+
+
+def wait_ready(server: ServerProcess, timeout_s: float) -> None:
+    """Wait until ``/readyz`` answers 200 (or raise with the server's output)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"switchboard serve exited with code {server.process.returncode}:\n"
+                + server.log_tail()
+            )
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(
+        f"switchboard serve was not ready at {server.url} within {timeout_s:.0f}s:\n"
+        + server.log_tail()
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers (its own process group)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serve_subprocess(
+    env: Mapping[str, str],
+    workers: int = 1,
+    port: int | None = None,
+    extra_args: tuple[str, ...] = (),
+    ready_timeout_s: float = 180.0,
+) -> Iterator[ServerProcess]:
+    """Run ``switchboard serve`` on loopback with ``env`` added; stopped on exit."""
+    port = port or free_port()
+    root = repo_root()
+    log_dir = Path(tempfile.mkdtemp(prefix="switchboard-serve-"))
+    log_path = log_dir / "server.log"
+    full_env = {**os.environ, **env}
+    full_env["PYTHONPATH"] = str(root) + os.pathsep + full_env.get("PYTHONPATH", "")
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        *extra_args,
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        wait_ready(server, ready_timeout_s)
+        yield server
+    finally:
+        stop(process)

@@ -1,0 +1,343 @@
+"""The server's resources for one worker process, and the async flow of a turn request."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, closing
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from anyio import to_thread
+
+from agents.context import Context
+from app.locks import TurnLocks, open_locks
+from app.runtime import GRAPHS, compile_named, make_context, model_spec
+from app.server.db import SqlDb
+from app.server.errors import ApiError
+from app.server.inbox import Entry, Inbox
+from app.server.ratelimit import Limiter, open_limiter
+from app.server.schemas import DemoCustomer
+from app.server.settings import ServerSettings
+from app.server.turns import TurnRunner
+from app.stores import open_checkpointer
+from app.threads import SCHEMA as THREADS_SCHEMA
+from app.threads import ThreadInfo, ThreadRegistry
+
+log = logging.getLogger("switchboard.server")
+
+Event = tuple[str, dict[str, Any]]
+_OWNER_CACHE_MAX = 100_000
+
+
+@dataclass
+class Ticket:
+    """An accepted message: its inbox entry and whether this request added it."""
+
+    entry: Entry
+    created: bool
+
+
+class Service:
+    """Checkpointer, graph, inbox, locks and limits of one worker process."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self._stack = ExitStack()
+        self._owners: dict[str, str | None] = {}
+        self._background: set[asyncio.Future[Any]] = set()
+        self.model = ""
+        self.graph: Any = None
+        self.db: SqlDb
+        self.inbox: Inbox
+        self.registry: ThreadRegistry
+        self.locks: TurnLocks
+        self.limiter: Limiter
+        self.runner: TurnRunner
+        self.turn_slots = anyio.CapacityLimiter(settings.turn_workers)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open every resource (raises with a fix-it message when something is misconfigured)."""
+        settings = self.settings
+        self.model = model_spec(settings.model)
+        pool_size = settings.turn_workers + 4
+        self.db = self._stack.enter_context(closing(SqlDb(settings.database_url, pool_size)))
+        self.inbox = Inbox(self.db)
+        self.inbox.setup()
+        with self.db.transaction() as cur:  # create the registry table once, race-free
+            if self.db.postgres:
+                cur.rows("SELECT pg_advisory_xact_lock(7104552)")
+            cur.rows(THREADS_SCHEMA)
+        self.registry = ThreadRegistry(settings.database_url, pool=self.db.pool)
+        self.locks = self._stack.enter_context(
+            closing(open_locks(settings.database_url, settings.redis_url, pool_size))
+        )
+        self.limiter = self._stack.enter_context(closing(open_limiter(settings.redis_url)))
+        saver = self._stack.enter_context(open_checkpointer(settings.database_url or None))
+        self.graph = compile_named(settings.graph, saver)
+        warm_up(settings.graph)
+        self.runner = TurnRunner(
+            self.graph,
+            self.inbox,
+            self.locks,
+            self.context_for,
+            interrupt_policy=settings.busy_policy == "interrupt",
+            on_finished=self.registry.touch,
+        )
+        log.info(
+            "Serving graph %s with model %s, locks %s, rate limits %s",
+            settings.graph,
+            self.model,
+            self.locks.backend,
+            self.limiter.backend,
+        )
+
+    def close(self) -> None:
+        """Release every resource."""
+        self._stack.close()
+
+    def context_for(self, customer_id: str | None) -> Context:
+        """The run context of a turn for ``customer_id``."""
+        return make_context(
+            customer_id,
+            self.model,
+            self.settings.database_url,
+            max_message_chars=self.settings.max_message_chars,
+        )
+
+    # -- threads ----------------------------------------------------------------------------
+
+    async def authorize(self, thread_id: str, customer_id: str) -> str | None:
+        """The thread's owner if it is ``customer_id``; ``UnknownThread``/``ThreadForbidden``."""
+        if thread_id in self._owners and self._owners[thread_id] == customer_id:
+            return customer_id
+        info: ThreadInfo = await to_thread.run_sync(self.registry.authorize, thread_id, customer_id)
+        if len(self._owners) >= _OWNER_CACHE_MAX:
+            self._owners.clear()
+        self._owners[thread_id] = info.customer_id
+        return info.customer_id
+
+    async def confirmation_possible(self, thread_id: str, client_id: str | None = None) -> bool:
+        """Whether the thread waits for a confirmation (or has queued turns that may ask one).
+
+        A resent answer (same ``client_id``) is always possible: it reports the first outcome.
+        """
+
+        def check() -> bool:
+            if client_id and self.inbox.find(thread_id, client_id) is not None:
+                return True
+            if self.inbox.pending(thread_id):
+                return True
+            snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
+            return any(task.interrupts for task in snapshot.tasks)
+
+        return await to_thread.run_sync(check)
+
+    # -- turns ------------------------------------------------------------------------------
+
+    async def accept(
+        self, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None
+    ) -> Ticket:
+        """Put the message in the thread's inbox and apply the busy policy (409 on ``reject``)."""
+        entry, created = await to_thread.run_sync(
+            self.inbox.enqueue, thread_id, kind, payload, client_id
+        )
+        ticket = Ticket(entry, created)
+        if entry.final or not created:
+            return ticket
+        policy = self.settings.busy_policy
+        if policy == "reject":
+            # Probe the lock and let go at once: holding it across the response start would
+            # leak it if the client vanished before the stream began.
+            lease = await to_thread.run_sync(self.locks.try_acquire, thread_id)
+            if lease is not None:
+                lease.release()
+            ahead = await to_thread.run_sync(self.inbox.ahead_of, thread_id, entry.seq)
+            if lease is None or ahead:
+                await to_thread.run_sync(
+                    lambda: self.inbox.finish(
+                        thread_id, entry.seq, "rejected", error="thread busy", code="thread_busy"
+                    )
+                )
+                raise ApiError(
+                    409,
+                    "thread_busy",
+                    "A turn is already running on this thread and the server's busy policy is "
+                    "'reject': wait for its 'done' event, then send again.",
+                )
+        elif policy == "interrupt":
+            await to_thread.run_sync(self.inbox.request_cancel, thread_id)
+        return ticket
+
+    async def run(self, ticket: Ticket, owner: str | None) -> AsyncIterator[Event]:
+        """Events of the accepted message's turn, ending with ``done`` or ``error``."""
+        entry = ticket.entry
+        yield (
+            "accepted",
+            {"thread": entry.thread_id, "seq": entry.seq, "duplicate": not ticket.created},
+        )
+        streamed, announced = False, False
+        deadline = time.monotonic() + self.settings.queue_timeout
+        delay = 0.005
+        while True:
+            final: Entry | None = None
+            async for event in self._attempt(entry, owner):
+                if event[0] == "_final":
+                    final = event[1]["entry"]
+                    continue
+                streamed = True
+                yield event
+            if final is not None and final.final:
+                break
+            if not announced:
+                ahead = await to_thread.run_sync(self.inbox.ahead_of, entry.thread_id, entry.seq)
+                yield "queued", {"seq": entry.seq, "ahead": ahead}
+                announced = True
+            if time.monotonic() > deadline:
+                yield (
+                    "error",
+                    {
+                        "code": "queue_timeout",
+                        "message": "The thread stayed busy too long; the message is kept and will "
+                        "run next. Fetch the thread state later.",
+                    },
+                )
+                return
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 1.6, 0.25)
+        for event in final_events(final, streamed):
+            yield event
+
+    async def _attempt(self, entry: Entry, owner: str | None) -> AsyncIterator[Event]:
+        """One try at running the inbox up to ``entry``; relays events from the worker thread."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def sink(kind: str, data: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
+
+        job = asyncio.ensure_future(
+            to_thread.run_sync(
+                self.runner.attempt,
+                entry.thread_id,
+                owner,
+                entry.seq,
+                sink,
+                limiter=self.turn_slots,
+            )
+        )
+        try:
+            while not job.done():
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, job}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                else:
+                    getter.cancel()
+            while not queue.empty():
+                yield queue.get_nowait()
+        finally:
+            if not job.done():  # the client left; the turn still finishes in its thread
+                self._background.add(job)
+                job.add_done_callback(self._background.discard)
+                job.add_done_callback(_log_failure)
+        yield "_final", {"entry": job.result()}
+
+    async def sweep(self) -> int:
+        """Finish orphaned inbox entries (crashed worker, gone client); return the thread count."""
+        stale_after = max(2 * self.settings.janitor_interval, 10.0)
+        rows = await to_thread.run_sync(
+            lambda: self.db.rows(
+                "SELECT DISTINCT thread_id FROM sb_inbox WHERE status IN ('queued', 'running') "
+                "AND updated_at < ?",
+                (time.time() - stale_after,),
+            )
+        )
+        for row in rows:
+            thread_id = row["thread_id"]
+            try:
+                info = await to_thread.run_sync(self.registry.get, thread_id)
+                await to_thread.run_sync(
+                    self.runner.attempt, thread_id, info.customer_id, None, limiter=self.turn_slots
+                )
+            except Exception as error:  # one bad thread must not stop the others' recovery
+                log.warning("Sweep of thread %s failed: %s", thread_id, error)
+        return len(rows)
+
+    def demo_customers(self) -> list[DemoCustomer]:
+        """Customers of the telco store (dev-mode sign-in list)."""
+        from tools.store import open_store
+
+        store = open_store(self.settings.database_url or None)
+        return [
+            DemoCustomer(customer_id=c.customer_id, name=c.full_name) for c in store.customers()
+        ]
+
+    def ready(self) -> dict[str, str]:
+        """Readiness checks by name: ``ok`` or the failure."""
+        checks: dict[str, str] = {}
+        try:
+            self.db.ping()
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"failed: {type(error).__name__}"
+        checks["graph"] = "ok" if self.graph is not None else "not compiled"
+        if self.settings.redis_url:
+            try:
+                import redis
+
+                redis.Redis.from_url(self.settings.redis_url, socket_timeout=2).ping()
+                checks["redis"] = "ok"
+            except Exception as error:
+                checks["redis"] = f"failed: {type(error).__name__}"
+        return checks
+
+
+def warm_up(graph: str) -> None:
+    """Load the graph's lazy models (classifier, embeddings) so the first turn is not slow.
+
+    Uses the graph module's ``warm_up()`` when it has one; for the support graph it otherwise
+    runs the local intent classifier once.
+    """
+    try:
+        hook = getattr(importlib.import_module(GRAPHS[graph]), "warm_up", None)
+        if callable(hook):
+            hook()
+        elif graph == "support":
+            from agents.triage import classify_local
+
+            classify_local("hello")
+    except Exception as error:  # a cold first turn is slower, not broken
+        log.warning("Warm-up of graph %s failed: %s", graph, error)
+
+
+def final_events(entry: Entry | None, streamed: bool) -> list[Event]:
+    """The closing events for a final entry (replaying agent/tool events if none streamed)."""
+    if entry is None:
+        return [("error", {"code": "not_found", "message": "The message disappeared."})]
+    if entry.status != "done" or entry.result is None:
+        code = entry.error_code or ("thread_busy" if entry.status == "rejected" else "turn_failed")
+        return [("error", {"code": code, "message": entry.error or "The turn failed."})]
+    result = entry.result
+    events: list[Event] = []
+    if not streamed:
+        if result.get("agent"):
+            events.append(("agent", {"agent": result["agent"], "phase": result.get("phase")}))
+        for call in result.get("tool_calls") or []:
+            events.append(("tool", dict(call)))
+    if result.get("interrupt"):
+        events.append(("confirm", dict(result["interrupt"])))
+    events.append(("done", dict(result)))
+    return events
+
+
+def _log_failure(job: asyncio.Future[Any]) -> None:
+    if not job.cancelled() and job.exception() is not None:
+        log.error("A turn finished with an error after its client left: %s", job.exception())

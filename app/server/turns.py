@@ -1,0 +1,222 @@
+"""Run a thread's inbox in order under its turn lock; finish turns a crashed worker left."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, get_args
+
+from langchain_core.messages import AIMessage, ToolMessage
+
+from agents.context import Context
+from agents.input_guard import InvalidMessage
+from agents.state import AgentName
+from app.locks import Lease, TurnLocks
+from app.server.inbox import Entry, Inbox
+from app.session import Session, TurnResult
+
+log = logging.getLogger("switchboard.server.turns")
+
+AGENT_NODES: frozenset[str] = frozenset(get_args(AgentName))
+"""Graph nodes whose model output is the reply (tokens from other nodes are not streamed)."""
+EventSink = Callable[[str, dict[str, Any]], None]
+"""Receives (event kind, payload) as a turn runs: token, agent, tool."""
+ContextFactory = Callable[[str | None], Context]
+"""Builds the run context for the thread owner."""
+
+
+class NothingToConfirm(RuntimeError):
+    """A confirmation answer arrived, but the thread is not waiting for one."""
+
+
+class TurnCut(Exception):
+    """Raised inside a turn to stop it at a safe point (busy policy ``interrupt``)."""
+
+
+def _interrupts(snapshot: Any) -> list[Any]:
+    return [item for task in snapshot.tasks for item in task.interrupts]
+
+
+def _has_tool_calls(update: Any) -> bool:
+    messages = update.get("messages") if isinstance(update, dict) else None
+    items = messages if isinstance(messages, list) else [messages] if messages else []
+    return any(isinstance(m, AIMessage) and m.tool_calls for m in items)
+
+
+class TurnRunner:
+    """Processes inbox entries of one thread at a time; callers must hold the thread's lock."""
+
+    def __init__(
+        self,
+        graph: Any,
+        inbox: Inbox,
+        locks: TurnLocks,
+        context_for: ContextFactory,
+        interrupt_policy: bool = False,
+        on_finished: Callable[[str], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.inbox = inbox
+        self.locks = locks
+        self.context_for = context_for
+        self.interrupt_policy = interrupt_policy
+        self.on_finished = on_finished
+
+    def attempt(
+        self,
+        thread_id: str,
+        owner: str | None,
+        seq: int | None,
+        sink: EventSink | None = None,
+        lease: Lease | None = None,
+    ) -> Entry | None:
+        """Process pending entries up to ``seq`` (all when ``None``) if the thread lock is free.
+
+        Returns the entry ``seq`` once it is final, ``None`` while it still waits its turn
+        (another process holds the lock). Uses ``lease`` when the caller already holds it.
+        """
+        if seq is not None:
+            entry = self.inbox.get(thread_id, seq)
+            if entry is None or entry.final:
+                if lease is not None:
+                    lease.release()
+                return entry
+        if lease is None:
+            lease = self.locks.try_acquire(thread_id)
+            if lease is None:
+                return None
+        try:
+            for pending in self.inbox.pending(thread_id, seq):
+                self.process(pending, owner, sink if pending.seq == seq else None)
+        finally:
+            lease.release()
+        return self.inbox.get(thread_id, seq) if seq is not None else None
+
+    def process(self, entry: Entry, owner: str | None, sink: EventSink | None) -> None:
+        """Run one entry to its final status (the caller holds the thread's lock)."""
+        recovering = entry.status == "running"
+        self.inbox.mark_running(entry.thread_id, entry.seq)
+        session = Session(
+            self.graph, entry.thread_id, self.context_for(owner), metadata={"sb_seq": entry.seq}
+        )
+        try:
+            result, extra = self._execute(session, entry, recovering, sink)
+        except InvalidMessage as error:
+            self.inbox.finish(
+                entry.thread_id, entry.seq, "failed", error=str(error), code="invalid_message"
+            )
+            return
+        except NothingToConfirm as error:
+            self.inbox.finish(
+                entry.thread_id, entry.seq, "failed", error=str(error), code="nothing_to_confirm"
+            )
+            return
+        except Exception as error:
+            log.exception("Turn %s of thread %s failed", entry.seq, entry.thread_id)
+            message = f"The turn failed ({type(error).__name__}); the error is logged. Retry."
+            self.inbox.finish(
+                entry.thread_id, entry.seq, "failed", error=message, code="turn_failed"
+            )
+            return
+        payload = {
+            **result.to_json(),
+            "seq": entry.seq,
+            "recovered": False,
+            "cut_short": False,
+            **extra,
+        }
+        self.inbox.finish(entry.thread_id, entry.seq, "done", result=payload)
+        if self.on_finished is not None:
+            self.on_finished(entry.thread_id)
+
+    def _execute(
+        self, session: Session, entry: Entry, recovering: bool, sink: EventSink | None
+    ) -> tuple[TurnResult, dict[str, Any]]:
+        snapshot = self.graph.get_state(session.config)
+        interrupted = bool(_interrupts(snapshot))
+        stored_seq = (snapshot.metadata or {}).get("sb_seq")
+        on_token, on_update = self._hooks(entry, sink)
+        if recovering and stored_seq == entry.seq:
+            # The crashed attempt got this input into a checkpoint: finish it, never re-send.
+            if snapshot.next and not interrupted:
+                return session.resume(on_token, on_update), {"recovered": True}
+            return session.current(), {"recovered": True}
+        if snapshot.next and not interrupted and self._unfinished(entry.thread_id, stored_seq):
+            interrupted = self._finish_leftover(session, stored_seq)
+        try:
+            if entry.kind == "answer":
+                if not interrupted:
+                    raise NothingToConfirm("There is no pending confirmation to answer.")
+                return session.answer(bool(entry.payload["approve"]), on_token, on_update), {}
+            text = str(entry.payload["text"])
+            # While a confirmation is pending, Session.send decides: a yes/no answers it, a
+            # correction replaces it, anything else waits behind it.
+            message_id = f"{entry.thread_id}:{entry.seq}"
+            return session.send(text, on_token, on_update, message_id=message_id), {}
+        except TurnCut:
+            return session.current(), {"cut_short": True}
+
+    def _finish_leftover(self, session: Session, stored_seq: Any) -> bool:
+        """Resume a turn an earlier run left half done; whether it now waits for a confirmation.
+
+        If that turn fails again, the new message still runs: new input starts the graph
+        afresh and LangGraph drops the leftover nodes.
+        """
+        log.warning("Thread %s: finishing an unfinished turn first", session.thread_id)
+        leftover = Session(
+            session.graph, session.thread_id, session.context, {"sb_seq": stored_seq}
+        )
+        try:
+            leftover.resume()
+        except Exception as error:
+            log.warning("Thread %s: the unfinished turn failed again: %s", session.thread_id, error)
+        return bool(_interrupts(self.graph.get_state(session.config)))
+
+    def _unfinished(self, thread_id: str, stored_seq: Any) -> bool:
+        """Whether the checkpoint's pending nodes belong to a turn that should still finish."""
+        if not isinstance(stored_seq, int):
+            return True
+        previous = self.inbox.get(thread_id, stored_seq)
+        return not (previous and previous.result and previous.result.get("cut_short"))
+
+    def _hooks(
+        self, entry: Entry, sink: EventSink | None
+    ) -> tuple[Callable[[str, str], None] | None, Callable[[str, Any], None] | None]:
+        """Token and update callbacks: events for the waiting client, cancellation checks."""
+        if sink is None and not self.interrupt_policy:
+            return None, None
+        state: dict[str, Any] = {"agent": None}
+
+        def on_token(node: str, text: str) -> None:
+            if sink is None or node not in AGENT_NODES:
+                return  # classifier or summarizer output is not part of the reply
+            if node != state["agent"]:
+                state["agent"] = node
+                sink("agent", {"agent": node, "phase": None})
+            sink("token", {"agent": node, "text": text})
+
+        def on_update(node: str, update: Any) -> None:
+            if sink is not None and isinstance(update, dict):
+                self._emit_update(sink, state, update)
+            if (
+                self.interrupt_policy
+                and not _has_tool_calls(update)
+                and self.inbox.cancel_requested(entry.thread_id, entry.seq)
+            ):
+                raise TurnCut(f"turn {entry.seq} interrupted by a newer message")
+
+        return (on_token if sink is not None else None), on_update
+
+    @staticmethod
+    def _emit_update(sink: EventSink, state: dict[str, Any], update: dict[str, Any]) -> None:
+        agent = update.get("agent")
+        if agent and agent != state["agent"]:
+            state["agent"] = agent
+            sink("agent", {"agent": agent, "phase": update.get("phase")})
+        messages = update.get("messages")
+        for message in messages if isinstance(messages, list) else [messages] if messages else []:
+            if isinstance(message, AIMessage):
+                for call in message.tool_calls:
+                    sink("tool", {"name": call["name"], "args": call["args"], "id": call["id"]})
+            elif isinstance(message, ToolMessage):
+                sink("tool_result", {"name": message.name, "id": message.tool_call_id})

@@ -1,0 +1,270 @@
+"""Run turns of one thread: send a message or answer a confirmation, and report what happened."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, Durability, StreamMode
+
+from agents.confirmation import ask_first_reply, is_confirmation_answer
+from agents.context import Context
+from agents.input_guard import check_message
+from conversation.facts import is_correction
+
+if TYPE_CHECKING:
+    from app.observability.setup import Observability
+from conversation.state import TURN_DURABILITY
+
+DURABILITIES = ("exit", "async", "sync")
+
+
+def turn_durability() -> Durability:
+    """How often a turn checkpoints: ``$SWITCHBOARD_DURABILITY``, else once per turn (``exit``).
+
+    ``exit`` persists when the turn ends, is interrupted (every write first asks for a
+    confirmation, so a write's tool-call id is always checkpointed before it runs) or fails;
+    ``async``/``sync`` persist after every step — several full copies of the state per turn.
+    """
+    value = os.environ.get("SWITCHBOARD_DURABILITY", "").strip() or TURN_DURABILITY
+    if value not in DURABILITIES:
+        raise ValueError(
+            f"SWITCHBOARD_DURABILITY={value!r} is not valid; use one of {', '.join(DURABILITIES)}."
+        )
+    return value  # type: ignore[return-value]
+
+
+TokenSink = Callable[[str, str], None]
+"""Called with (agent, text chunk) as reply tokens stream."""
+UpdateSink = Callable[[str, Any], None]
+"""Called with (node, update) after each graph step; raising stops the turn at that step."""
+
+
+@dataclass
+class TurnResult:
+    """What one turn did, as the CLI's ``--json`` mode and the HTTP API report it."""
+
+    thread: str
+    turn: int
+    intent: str | None
+    act: str | None
+    agent: str | None
+    phase: str | None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
+    reply: str = ""
+    interrupt: dict[str, Any] | None = None
+    ledger: dict[str, Any] | None = None
+    stack: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+class Session:
+    """One thread of one graph, with its run context."""
+
+    def __init__(
+        self,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        thread_id: str,
+        context: Context,
+        metadata: dict[str, Any] | None = None,
+        observability: Observability | None = None,
+    ) -> None:
+        self.graph = graph
+        self.thread_id = thread_id
+        self.context = context
+        self.metadata = dict(metadata or {})
+        """Run metadata, also stored in every checkpoint the run writes."""
+        self.observability = observability
+        """Tracing, metrics and turn logs for the runs (none: plain runs)."""
+
+    @property
+    def config(self) -> RunnableConfig:
+        """The LangGraph run config for this thread."""
+        config: RunnableConfig = {"configurable": {"thread_id": self.thread_id}}
+        if self.metadata:
+            config["metadata"] = dict(self.metadata)
+        return config
+
+    def pending_interrupt(self, snapshot: Any = None) -> dict[str, Any] | None:
+        """The confirmation the thread is waiting for, if any (from ``snapshot`` when given)."""
+        snapshot = snapshot if snapshot is not None else self.graph.get_state(self.config)
+        for task in snapshot.tasks:
+            for item in task.interrupts:
+                value = item.value
+                return value if isinstance(value, dict) else {"kind": "input", "prompt": value}
+        return None
+
+    def send(
+        self,
+        text: str,
+        on_token: TokenSink | None = None,
+        on_update: UpdateSink | None = None,
+        message_id: str | None = None,
+    ) -> TurnResult:
+        """Run a turn for the user message ``text`` (validated first; nothing stored if bad).
+
+        While a change waits for confirmation, a yes/no answers it; anything else is kept
+        for later and the customer is asked to settle the pending change first.
+        """
+        cleaned = check_message(text, self.context.max_message_chars)
+        pending = self.pending_interrupt()
+        if pending is not None:
+            if is_correction(cleaned):
+                return self._replace_pending(cleaned, on_token, on_update)
+            if is_confirmation_answer(cleaned):
+                return self.answer(cleaned, on_token, on_update)
+            return self._defer(cleaned, pending)
+        message = HumanMessage(content=cleaned, id=message_id)
+        return self._run({"messages": [message]}, on_token, on_update)
+
+    def _replace_pending(
+        self, text: str, on_token: TokenSink | None, on_update: UpdateSink | None
+    ) -> TurnResult:
+        """A correction while a change awaits confirmation: decline it, then take the
+        corrected request as a new message (so the corrected change is quoted afresh)."""
+        declined = self.answer("no", on_token, on_update)
+        result = self.send(text, on_token, on_update)
+        result.tool_calls = [*declined.tool_calls, *result.tool_calls]
+        result.tool_results = [*declined.tool_results, *result.tool_results]
+        return result
+
+    def _defer(self, text: str, pending: dict[str, Any]) -> TurnResult:
+        """Queue ``text`` behind the pending confirmation and ask for the answer first."""
+        values = self.graph.get_state(self.config).values
+        deferred = {"text": text, "intent": "", "kind": "deferred"}
+        queued = [*(values.get("queued_tasks") or []), deferred]
+        event = {
+            "turn": values.get("turn", 0),
+            "events": ["deferred a message until the confirmation is answered"],
+        }
+        self.graph.update_state(self.config, {"queued_tasks": queued, "ledger": event})
+        for _ in self.graph.stream(
+            None, self.config, context=self.context, durability=turn_durability()
+        ):
+            pass  # re-runs the paused tool, which asks again for the same confirmation
+        result = self._result([], [], {})
+        result.reply = ask_first_reply(str(pending.get("summary", "the change")))
+        return result
+
+    def answer(
+        self, value: Any, on_token: TokenSink | None = None, on_update: UpdateSink | None = None
+    ) -> TurnResult:
+        """Resume the pending confirmation with ``value`` (``True``/``False`` or the text)."""
+        return self._run(Command(resume=value), on_token, on_update)
+
+    def resume(
+        self, on_token: TokenSink | None = None, on_update: UpdateSink | None = None
+    ) -> TurnResult:
+        """Finish a turn cut short (e.g. a crashed worker): run the last checkpoint's next nodes."""
+        return self._run(None, on_token, on_update)
+
+    def current(self) -> TurnResult:
+        """The thread's latest state as a result, without running anything."""
+        return self._result([], [], {})
+
+    def _run(
+        self, payload: Any, on_token: TokenSink | None, on_update: UpdateSink | None = None
+    ) -> TurnResult:
+        calls: list[dict[str, Any]] = []
+        results: list[dict[str, Any]] = []
+        replies: dict[str, str] = {}
+        modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
+        config, scope = self._observed(payload)
+        with scope:
+            stream = cast(
+                Iterator[tuple[str, Any]],
+                self.graph.stream(
+                    payload,
+                    config,
+                    context=self.context,
+                    stream_mode=modes,
+                    durability=turn_durability(),
+                ),
+            )
+            self._consume(stream, calls, results, replies, on_token, on_update)
+        return self._result(calls, results, replies)
+
+    def _observed(self, payload: Any) -> tuple[RunnableConfig, AbstractContextManager[Any]]:
+        """The run config and scope for one graph run (traced when observability is on)."""
+        if self.observability is None:
+            return self.config, nullcontext()
+        values = self.graph.get_state(self.config).values
+        turn = int(values.get("turn", 0)) + (0 if isinstance(payload, Command) else 1)
+        extra = self.observability.run_config(
+            self.thread_id, turn, metadata=self.config.get("metadata")
+        )
+        config = cast(RunnableConfig, {**self.config, **extra})
+        return config, self.observability.scope(self.thread_id, turn)
+
+    def _consume(
+        self,
+        stream: Iterator[tuple[str, Any]],
+        calls: list[dict[str, Any]],
+        results: list[dict[str, Any]],
+        replies: dict[str, str],
+        on_token: TokenSink | None,
+        on_update: UpdateSink | None,
+    ) -> None:
+        """Collect tool calls, tool results and replies from a run's stream."""
+        for mode, chunk in stream:
+            if mode == "messages" and on_token is not None:
+                message, meta = chunk
+                if isinstance(message, AIMessageChunk) and message.content:
+                    on_token(str(meta.get("langgraph_node", "")), str(message.content))
+                continue
+            for node, update in (chunk or {}).items():
+                for message in _messages_of(update):
+                    if isinstance(message, AIMessage):
+                        calls.extend(
+                            {"name": c["name"], "args": c["args"], "id": c["id"]}
+                            for c in message.tool_calls
+                        )
+                        if message.content and not message.tool_calls:
+                            # keyed by id: a reply the output guard replaced shows once
+                            replies[message.id or str(len(replies))] = str(message.content)
+                    elif isinstance(message, ToolMessage):
+                        results.append({"name": message.name, "content": str(message.content)})
+                if on_update is not None:
+                    on_update(node, update)
+
+    def _result(
+        self,
+        calls: list[dict[str, Any]],
+        results: list[dict[str, Any]],
+        replies: dict[str, str],
+    ) -> TurnResult:
+        snapshot = self.graph.get_state(self.config)
+        values = snapshot.values
+        ledger = values.get("ledger") or []
+        return TurnResult(
+            thread=self.thread_id,
+            turn=values.get("turn", 0),
+            intent=values.get("intent"),
+            act=values.get("act"),
+            agent=values.get("agent"),
+            phase=values.get("phase"),
+            tool_calls=calls,
+            tool_results=results,
+            reply="\n".join(replies.values()),
+            interrupt=self.pending_interrupt(snapshot),
+            ledger=dict(ledger[-1]) if ledger else None,
+            stack=[dict(frame) for frame in values.get("stack") or []],
+        )
+
+
+def _messages_of(update: Any) -> list[Any]:
+    """Messages carried by one node update (a dict, or a list for interrupts)."""
+    if isinstance(update, dict):
+        messages = update.get("messages") or []
+        return messages if isinstance(messages, list) else [messages]
+    return []

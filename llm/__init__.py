@@ -1,0 +1,1 @@
+"""Switchboard llm package."""

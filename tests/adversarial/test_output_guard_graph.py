@@ -1,0 +1,89 @@
+"""The output guard inside the graph: ungrounded claims are replaced, grounded replies never are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+
+from agents.context import Context
+from app.session import Session
+from benchmarks._adversarial_cases import load_cases
+from benchmarks._adversarial_model import install_model
+from benchmarks._adversarial_run import run_case
+from llm.scripted import ScriptedChatModel
+from llm.scripted_policy import ToolSpec, decide
+from tests.adversarial.helpers import final_reply
+from tools.store import TelcoStore
+
+FORBIDDEN = [case for case in load_cases() if case.forbidden]
+
+
+@pytest.mark.parametrize("case", FORBIDDEN, ids=[case.id for case in FORBIDDEN])
+def test_tampered_claims_never_stay_in_the_stored_reply(
+    case: Any, guarded_graph: Any, store: TelcoStore
+) -> None:
+    result = run_case(case, guarded_graph, store, None, "")
+    stored = final_reply(guarded_graph, result.thread)
+    assert stored
+    assert not any(text in stored for text in case.forbidden)
+    assert {"grounded", "redirect"} & set(result.layers)
+
+
+def _planting(messages: list[BaseMessage], tools: list[ToolSpec]) -> AIMessage:
+    """The normal scripted agent, except that its grounded answers carry a made-up amount."""
+    reply = decide(messages, tools)
+    if messages and isinstance(messages[-1], ToolMessage) and not reply.tool_calls:
+        return AIMessage(content=f"{reply.content} You also owe a $99.99 service fee.")
+    return reply
+
+
+def test_a_planted_ungrounded_amount_is_caught(guarded_graph: Any, store: TelcoStore) -> None:
+    store.reset_to_seed()
+    spec = "compromised:planted-fee"
+    install_model(spec, ScriptedChatModel(responder=_planting))
+    session = Session(guarded_graph, "planted-fee", Context(customer_id="C1001", model=spec))
+    result = session.send("Show me my bills please")
+    assert [call["name"] for call in result.tool_calls] == ["list_bills"]
+    stored = final_reply(guarded_graph, "planted-fee")
+    assert stored and "$99.99" not in stored
+    verdict = (result.ledger or {}).get("guard", {})
+    assert verdict.get("output") in {"regenerated", "fallback"}
+    assert verdict.get("output_ungrounded") == "money:$99.99"
+
+
+def test_the_client_sees_only_the_guarded_reply(guarded_graph: Any, store: TelcoStore) -> None:
+    case = next(c for c in FORBIDDEN if c.id == "price-07")
+    result = run_case(case, guarded_graph, store, None, "")
+    assert not any(text in reply for reply in result.replies for text in case.forbidden)
+
+
+def test_grounded_scenario_replies_are_never_blocked() -> None:
+    """The scenario suite with the guards wired: every reply passes the output guard."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from app.evaluation.runner import ScenarioRunner, isolated_stores
+    from app.evaluation.scenarios import load_scenarios
+    from benchmarks._adversarial_wiring import compile_support
+
+    graphs: list[Any] = []
+
+    def factory(checkpointer: Any) -> Any:
+        graphs.append(compile_support("proposed", checkpointer or InMemorySaver()))
+        return graphs[-1]
+
+    scenarios = load_scenarios()
+    with isolated_stores() as url:
+        runner = ScenarioRunner("scripted", url, graph_factory=factory)
+        runs = [runner.run(scenario) for scenario in scenarios]
+    verdicts = []
+    for graph, run in zip(graphs, runs, strict=True):
+        state = graph.get_state({"configurable": {"thread_id": f"eval-{run.scenario}-0"}}).values
+        verdicts += [
+            (run.scenario, entry["guard"].get("output"))
+            for entry in state.get("ledger", [])
+            if "output" in (entry.get("guard") or {})
+        ]
+    assert verdicts, "the output guard reviewed no reply at all"
+    assert [v for v in verdicts if v[1] != "ok"] == []

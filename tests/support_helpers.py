@@ -1,0 +1,34 @@
+"""Helpers for tests that drive the support graph with the scripted model."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agents.context import Context
+from app.session import Session
+from graphs.support import compile_graph
+
+
+def sqlite_saver(path: Path) -> SqliteSaver:
+    """A SQLite checkpointer on ``path`` (caller closes ``saver.conn``)."""
+    saver = SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
+    saver.setup()
+    return saver
+
+
+def session(
+    saver: SqliteSaver, thread: str, customer: str | None = "C1001", **context: Any
+) -> Session:
+    """A session on the support graph with the scripted model."""
+    ctx = Context(customer_id=customer, model="scripted", **context)
+    return Session(compile_graph(saver), thread, ctx)
+
+
+def checkpoint_count(path: Path) -> int:
+    """Number of checkpoints stored in the SQLite file ``path``."""
+    with sqlite3.connect(str(path)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0])
