@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,11 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from agents.context import Context
 from app.session import Session
 from graphs.support import compile_graph
+
+
+def letters_ref(length: int = 10) -> str:
+    """A random reference made of letters only (digits would read as a line or phone number)."""
+    return "".join(chr(97 + int(c, 16)) for c in uuid.uuid4().hex[:length])
 
 
 def sqlite_saver(path: Path) -> SqliteSaver:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from app.server.launcher import ServerProcess, serve_subprocess
+from tests.support_helpers import letters_ref
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -105,7 +105,7 @@ def test_two_tabs_chat_as_two_customers_and_confirm_a_write(
     assert "what plans are there" in transcript(bob)
     assert bob.inner_text("[data-testid=agent]").lower() == "plan change"
 
-    ref = uuid.uuid4().hex[:6]
+    ref = letters_ref(6)
     send(alice, f"please open a ticket, my data is slow (ref {ref})")
     alice.wait_for_selector("[data-testid=confirm]:not([hidden])")
     assert "Open a support ticket" in alice.inner_text("[data-testid=confirm]")

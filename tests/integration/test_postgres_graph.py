@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from app.server.app import create_app
 from app.server.launcher import scratch_database
 from app.server.settings import ServerSettings
 from app.server.sse import parse_events
+from tests.support_helpers import letters_ref
 from tools.store import open_store
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(600)]
@@ -51,7 +51,7 @@ def _events(response: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_a_confirmed_write_and_its_checkpoints_persist_across_restarts(database_url: str) -> None:
-    ref = "".join(chr(97 + int(c, 16)) for c in uuid.uuid4().hex[:10])  # letters only
+    ref = letters_ref()
     with TestClient(create_app(_settings(database_url))) as client:
         thread = client.post("/v1/threads", headers=ALICE).json()["thread_id"]
         first = _events(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.server.app import create_app
 from app.server.settings import Rate, ServerSettings
 from app.server.sse import parse_events
+from tests.support_helpers import letters_ref
 
 TOKENS = {"tok-1001": "C1001", "tok-1002": "C1002"}
 ALICE = {"Authorization": "Bearer tok-1001"}
@@ -92,7 +92,7 @@ def test_json_mode_returns_the_turn_result(client: TestClient) -> None:
 
 def test_confirmation_flow_pending_then_approved(client: TestClient) -> None:
     thread = new_thread(client)
-    ref = uuid.uuid4().hex[:8]
+    ref = letters_ref()
     events = say(client, thread, f"please open a ticket, my data is slow (ref {ref})")
     confirm = last(events, "confirm")
     assert confirm["kind"] == "confirm" and confirm["tool"] == "open_ticket"
@@ -113,7 +113,7 @@ def test_confirmation_flow_pending_then_approved(client: TestClient) -> None:
 
 def test_declined_confirmation_changes_nothing(client: TestClient) -> None:
     thread = new_thread(client)
-    say(client, thread, f"please open a ticket, no signal (ref {uuid.uuid4().hex[:8]})")
+    say(client, thread, f"please open a ticket, no signal (ref {letters_ref()})")
     response = client.post(
         f"/v1/threads/{thread}/confirm", headers={**ALICE, **JSON}, json={"approve": False}
     )
@@ -321,7 +321,7 @@ def test_rate_limits_answer_429_with_retry_after() -> None:
 
 def test_resending_a_confirmation_reports_its_first_outcome(client: TestClient) -> None:
     thread = new_thread(client)
-    say(client, thread, f"please open a ticket, my data is slow (ref {uuid.uuid4().hex[:8]})")
+    say(client, thread, f"please open a ticket, my data is slow (ref {letters_ref()})")
     body = {"approve": True, "client_message_id": "yes-1"}
     first = client.post(f"/v1/threads/{thread}/confirm", headers={**ALICE, **JSON}, json=body)
     again = client.post(f"/v1/threads/{thread}/confirm", headers={**ALICE, **JSON}, json=body)
@@ -333,7 +333,7 @@ def test_resending_a_confirmation_reports_its_first_outcome(client: TestClient) 
 
 def test_a_yes_message_answers_the_pending_confirmation(client: TestClient) -> None:
     thread = new_thread(client)
-    say(client, thread, f"please open a ticket, my data is slow (ref {uuid.uuid4().hex[:8]})")
+    say(client, thread, f"please open a ticket, my data is slow (ref {letters_ref()})")
     done = last(say(client, thread, "yes"), "done")
     assert "Ticket" in " ".join(r["content"] for r in done["tool_results"])
     assert done["interrupt"] is None and done["turn"] == 1  # an answer is not a new turn
