@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
@@ -24,9 +26,18 @@ _DATE = (
     rf"|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
 )
 _DOB = re.compile(
-    r"(?i)(?P<label>\b(?:date of birth|birth ?date|birthday|d\.?o\.?b\.?|born(?: on| in)?)\b"
+    r"(?i)(?P<label>(?<![^\W_])(?:date[ _-]?of[ _-]?birth|birth[ _-]?date|birthday"
+    r"|d\.?o\.?b\.?|born(?: on| in)?)(?![^\W_])"
     r"[^\d\n]{0,25}?)(?P<date>" + _DATE + r")"
 )
+
+SENSITIVE_KEYS = re.compile(
+    r"(?i)^(date[_ -]?of[_ -]?birth|dob|birth[_ -]?date|birthday|card[_ -]?number|pan|cvv|cvc|"
+    r"security[_ -]?code|ssn|social[_ -]?security[_ -]?number|password|passcode|pin)$"
+)
+"""Keys whose whole value is withheld in masked structures, whatever the value looks like."""
+WITHHELD = "[withheld]"
+MAX_DEPTH = 20
 
 CARD_MASK = "**** {last4}"
 DOB_MASK = "[date of birth]"
@@ -77,3 +88,30 @@ def mask(text: str) -> str:
     text = _DOB.sub(lambda m: f"{m.group('label')}{DOB_MASK}", text)
     text = _LABELLED_NUMBER.sub(_mask_labelled, text)
     return _LONG_NUMBER.sub(lambda m: _keep_last4(m.group(0)), text)
+
+
+def mask_structure(value: Any, _depth: int = 0) -> Any:
+    """``value`` with every string masked, recursively through dicts, lists and tuples.
+
+    Values under sensitive keys (``date_of_birth``, ``card_number``, ``cvv`` ...) are
+    withheld whole, since a bare ``"1988-03-14"`` carries no label to mask by. Long
+    integers are masked like long digit runs; other objects are masked through ``str``.
+    """
+    if _depth > MAX_DEPTH:
+        return "[nested too deep]"
+    if isinstance(value, str):
+        return mask(value)
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        return mask(str(value)) if len(str(abs(value))) >= 9 else value
+    if isinstance(value, Mapping):
+        return {
+            key: WITHHELD
+            if isinstance(key, str) and SENSITIVE_KEYS.match(key) and item not in (None, "")
+            else mask_structure(item, _depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(mask_structure(item, _depth + 1) for item in value)
+    return mask(str(value))

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from conversation.paths import data_dir
-from conversation.pii import mask
+from conversation.pii import mask, mask_structure
 from conversation.tokens import message_text
 
 TABLE = "transcript_messages"
@@ -77,21 +77,6 @@ def resolve_url(url: str | None = None) -> str:
     return f"sqlite:///{data_dir() / 'transcripts.sqlite'}"
 
 
-def _mask_value(value: Any) -> Any:
-    """Mask PII inside tool-call arguments, keeping the JSON structure."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and len(str(abs(value))) >= 9:
-        return mask(str(value))
-    if isinstance(value, dict):
-        return {key: _mask_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_mask_value(item) for item in value]
-    return value
-
-
 def message_id(message: BaseMessage, thread_id: str, turn: int) -> str:
     """The message's id, or a stable hash of its content when it has none."""
     if message.id:
@@ -107,7 +92,7 @@ def to_row(message: BaseMessage, thread_id: str, turn: int, agent: str) -> dict[
     calls = []
     if isinstance(message, AIMessage):
         calls = [
-            {"id": c.get("id"), "name": c["name"], "args": _mask_value(c.get("args", {}))}
+            {"id": c.get("id"), "name": c["name"], "args": mask_structure(c.get("args", {}))}
             for c in message.tool_calls
         ]
     return {

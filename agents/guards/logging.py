@@ -3,93 +3,33 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-Masker = Callable[[str], str]
+from conversation.pii import mask, mask_structure
 
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_DOB = re.compile(
-    r"(?i)(\b(?:date[ _]of[ _]birth|birth ?date|birthday|dob|born(?: on)?)\b[^\d\n]{0,25}?)"
-    r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
-)
 _INSTALLED_ATTR = "_switchboard_pii_masking"
-SENSITIVE_KEYS = re.compile(
-    r"(?i)^(date[_ ]?of[_ ]?birth|dob|birth[_ ]?date|birthday|card[_ ]?number|pan|cvv|cvc|"
-    r"security[_ ]?code|ssn|social[_ ]?security[_ ]?number|password|passcode|pin)$"
-)
-"""Fields whose whole value is withheld in masked payloads, whatever it looks like."""
-
-
-def _luhn(digits: str) -> bool:
-    """Luhn checksum of a digit string (payment cards pass it)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
-def _fallback_card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if 13 <= len(digits) <= 19 and _luhn(digits):
-        return f"**** {digits[-4:]}"
-    return match.group(0)
-
-
-def fallback_mask(text: str) -> str:
-    """Minimal masking (cards, labelled dates of birth) used only if conversation.pii is absent."""
-    text = _CARD.sub(_fallback_card, text)
-    return _DOB.sub(lambda m: f"{m.group(1)}[date of birth]", text)
-
-
-def _extra_mask(text: str) -> str:
-    """Masks the shared masker may not cover: ``date_of_birth: 1988-03-14`` style fields."""
-    return _DOB.sub(lambda m: f"{m.group(1)}[date of birth]", text)
-
-
-def pii_masker() -> Masker:
-    """``conversation.pii.mask`` (plus field-style dates of birth), or the fallback masker."""
-    try:
-        from conversation.pii import mask
-    except ImportError:
-        return fallback_mask
-    return lambda text: _extra_mask(mask(text))
 
 
 def mask_text(text: str) -> str:
     """``text`` with card numbers, dates of birth and other PII masked."""
     try:
-        return pii_masker()(text)
+        return mask(text)
     except Exception:  # masking must never break logging; hide the text instead
         return "[unmaskable text withheld]"
 
 
-def mask_payload(value: Any, _depth: int = 0) -> Any:
+def mask_payload(value: Any) -> Any:
     """Mask every string inside dicts, lists and tuples (for trace inputs and outputs).
 
     Values under sensitive keys (``date_of_birth``, ``card_number``, ``cvv`` ...) are withheld
     whole. Usable as LangSmith ``Client(hide_inputs=mask_payload, hide_outputs=mask_payload)``
-    and for OpenTelemetry span attributes. Objects that are not plain containers are masked
-    through their ``str``.
+    and for OpenTelemetry span attributes.
     """
-    if _depth > 20:
-        return "[nested too deep]"
-    if isinstance(value, str):
-        return mask_text(value)
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, Mapping):
-        return {
-            key: "[withheld]"
-            if isinstance(key, str) and SENSITIVE_KEYS.match(key) and item not in (None, "")
-            else mask_payload(item, _depth + 1)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return type(value)(mask_payload(item, _depth + 1) for item in value)
-    return mask_text(str(value))
+    try:
+        return mask_structure(value)
+    except Exception:  # a payload that cannot be walked is withheld, never sent in clear
+        return "[unmaskable payload withheld]"
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:

@@ -27,13 +27,20 @@ def langsmith_enabled(env: Mapping[str, str]) -> bool:
 
 
 def make_langsmith_tracer(env: Mapping[str, str]) -> BaseCallbackHandler:
-    """A LangChain tracer for the key, endpoint and project in ``env``."""
+    """A LangChain tracer for the key, endpoint and project in ``env`` (payloads PII-masked)."""
     from langchain_core.tracers.langchain import LangChainTracer
     from langsmith import Client
 
+    from agents.guards.logging import mask_payload
+
     project = (env.get("LANGSMITH_PROJECT") or env.get("LANGCHAIN_PROJECT") or "").strip()
     endpoint = (env.get("LANGSMITH_ENDPOINT") or env.get("LANGCHAIN_ENDPOINT") or "").strip()
-    client = Client(api_key=langsmith_key(env), api_url=endpoint or None)
+    client = Client(
+        api_key=langsmith_key(env),
+        api_url=endpoint or None,
+        hide_inputs=mask_payload,
+        hide_outputs=mask_payload,
+    )
     return LangChainTracer(project_name=project or None, client=client)
 
 

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from agents.guards.logging import mask_payload
 from app.observability.scope import current_thread, current_turn
 
 _RESERVED = frozenset(vars(logging.makeLogRecord({})))
@@ -26,7 +27,7 @@ class ScopeFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """Format a record as one JSON object: time, level, logger, message, thread, turn, extras."""
+    """One JSON object per record: time, level, logger, message, thread, turn, extras (masked)."""
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
@@ -42,7 +43,7 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str, ensure_ascii=False)
+        return json.dumps(mask_payload(payload), default=str, ensure_ascii=False)
 
 
 def json_handler(stream: TextIO | None = None) -> logging.Handler:

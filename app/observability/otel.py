@@ -14,6 +14,7 @@ from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from app.observability.runtree import RunRecord, TurnTrace
 from app.observability.turnfacts import TurnFacts, turn_facts
+from conversation.pii import mask_structure
 
 SERVICE_NAME = "switchboard"
 INSTRUMENTATION = "switchboard.observability"
@@ -69,10 +70,8 @@ def make_tracer_provider(
 
 
 def _clip(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-    from conversation.pii import mask
-
-    text = mask(text)
+    masked = mask_structure(value)
+    text = masked if isinstance(masked, str) else json.dumps(masked, default=str, sort_keys=True)
     return text if len(text) <= MAX_ATTRIBUTE_CHARS else text[: MAX_ATTRIBUTE_CHARS - 1] + "…"
 
 

@@ -12,6 +12,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from agents.guards.logging import install_pii_masking
 from app.server import errors
 from app.server.deps import limit_ip
 from app.server.limits import BodyLimits
@@ -50,6 +51,7 @@ async def _janitor(service: Service) -> None:
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """The application for ``settings`` (default: read from the environment now)."""
     resolved = settings or ServerSettings.from_env()
+    install_pii_masking()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

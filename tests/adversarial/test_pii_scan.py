@@ -45,11 +45,6 @@ TURNS = (
 PROVIDER_ERROR = "(provider error)"
 """Marks the turn whose model call fails with an error that echoes the prompt, as real
 provider errors often do; the agent logs the failure, so PII reaches a log line."""
-KEYED_DOB = (
-    "tool-call arguments keep the key date_of_birth apart from its value: conversation/pii.py "
-    "should accept 'date[ _]of[ _]birth' / 'birth[ _]?date' labels, and transcript._mask_value "
-    "should withhold values under sensitive keys (see docs/security.md, 'Open items')"
-)
 
 
 def unmasked(text: str) -> list[str]:
@@ -162,8 +157,8 @@ def test_the_planted_values_really_flowed_through_the_turns(artefacts: dict[str,
         "log lines",
         "JSON logs",
         "ledger",
-        pytest.param("trace export", marks=pytest.mark.xfail(strict=True, reason=KEYED_DOB)),
-        pytest.param("transcript export", marks=pytest.mark.xfail(strict=True, reason=KEYED_DOB)),
+        "trace export",
+        "transcript export",
     ],
 )
 def test_no_planted_card_or_birth_date_in_clear(artefacts: dict[str, str], artefact: str) -> None:

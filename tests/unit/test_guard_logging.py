@@ -11,7 +11,6 @@ import pytest
 from agents.guards.logging import (
     PiiMaskingFilter,
     PiiMaskingFormatter,
-    fallback_mask,
     install_pii_masking,
     mask_payload,
     mask_text,
@@ -50,9 +49,15 @@ def test_mask_text_hides_cards_and_dates_of_birth() -> None:
     assert "1111" in masked  # the last four digits stay for the customer
 
 
-def test_fallback_masker_covers_cards_and_labelled_dobs() -> None:
-    masked = fallback_mask(f"{CARD.replace(' ', '')} born on {DOB}")
-    assert "4111111111111111" not in masked and DOB not in masked
+def test_keyed_birth_dates_are_masked_in_json_and_structures() -> None:
+    as_json = mask_text(f'{{"date_of_birth": "{DOB}", "birth-date": "14/03/1988"}}')
+    assert DOB not in as_json and "14/03/1988" not in as_json
+    withheld = mask_payload({"args": {"dob": "14 March 1988", "card_number": "4111"}})
+    assert withheld == {"args": {"dob": "[withheld]", "card_number": "[withheld]"}}
+
+
+def test_words_that_merely_contain_dob_keep_their_dates() -> None:
+    assert mask_text(f"adobe invoice {DOB}") == f"adobe invoice {DOB}"
 
 
 def test_filter_masks_arguments_and_exceptions() -> None:
@@ -104,3 +109,22 @@ def test_a_bad_format_string_is_still_logged() -> None:
     logger.info("two args %s %s", CARD)
     assert CARD not in stream.getvalue()
     assert "two args" in stream.getvalue()
+
+
+def test_json_log_extras_are_masked() -> None:
+    from app.observability.logs import JsonFormatter
+
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "paid", None, None)
+    record.card_number = CARD
+    record.note = f"born on {DOB}"
+    line = JsonFormatter().format(record)
+    assert CARD not in line and DOB not in line and '"card_number": "[withheld]"' in line
+
+
+def test_http_app_installs_log_masking(restore_factory: None) -> None:
+    from app.server.app import create_app
+    from app.server.settings import ServerSettings
+
+    logging.setLogRecordFactory(logging.LogRecord)
+    create_app(ServerSettings(model="scripted", api_tokens={"t": "C1001"}))
+    assert masking_installed()
