@@ -1,4 +1,4 @@
-"""Health, readiness, dev-mode demo login and the web chat page."""
+"""Health, readiness, metrics, dev-mode demo login and the web chat page."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from pathlib import Path
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 
+from app.observability.http import metrics_payload
+from app.observability.metrics import PROMETHEUS_CONTENT_TYPE
 from app.server.auth import dev_token
 from app.server.deps import ServiceDep, limit_ip
 from app.server.errors import ApiError, responses
@@ -38,6 +40,22 @@ async def readyz(service: ServiceDep) -> JSONResponse:
     healthy = all(value == "ok" for value in checks.values())
     body = Health(status="ok" if healthy else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
+
+
+@router.get(
+    "/metrics",
+    tags=["ops"],
+    summary="Prometheus metrics of this worker",
+    response_class=Response,
+    responses={200: {"content": {PROMETHEUS_CONTENT_TYPE: {}}}},
+)
+async def metrics(service: ServiceDep) -> Response:
+    """Turns, latency per turn and node, model calls, prompt tokens per section, retrieval
+    hits, classifier path and handoffs of this worker process, in Prometheus text format."""
+    if service.observability is None:
+        raise ApiError(503, "not_ready", "The worker is still starting; retry in a moment.")
+    body, content_type = metrics_payload(service.observability.metrics)
+    return Response(content=body, media_type=content_type)
 
 
 def _require_dev(service: ServiceDep) -> None:

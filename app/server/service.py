@@ -17,6 +17,7 @@ from anyio import to_thread
 
 from agents.context import Context
 from app.locks import TurnLocks, open_locks
+from app.observability.setup import Observability
 from app.runtime import GRAPHS, compile_named, make_context, model_spec
 from app.server.db import SqlDb
 from app.server.errors import ApiError
@@ -59,6 +60,7 @@ class Service:
         self.locks: TurnLocks
         self.limiter: Limiter
         self.runner: TurnRunner
+        self.observability: Observability | None = None
         self.turn_slots = anyio.CapacityLimiter(settings.turn_workers)
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -83,6 +85,8 @@ class Service:
         saver = self._stack.enter_context(open_checkpointer(settings.database_url or None))
         self.graph = compile_named(settings.graph, saver)
         warm_up(settings.graph)
+        self.observability = Observability.from_env()
+        self._stack.callback(self.observability.shutdown)
         self.runner = TurnRunner(
             self.graph,
             self.inbox,
@@ -90,6 +94,7 @@ class Service:
             self.context_for,
             interrupt_policy=settings.busy_policy == "interrupt",
             on_finished=self.registry.touch,
+            observability=self.observability,
         )
         log.info(
             "Serving graph %s with model %s, locks %s, rate limits %s",

@@ -12,6 +12,7 @@ from agents.context import Context
 from agents.input_guard import InvalidMessage
 from agents.state import AgentName
 from app.locks import Lease, TurnLocks
+from app.observability.setup import Observability
 from app.server.inbox import Entry, Inbox
 from app.session import Session, TurnResult
 
@@ -54,6 +55,7 @@ class TurnRunner:
         context_for: ContextFactory,
         interrupt_policy: bool = False,
         on_finished: Callable[[str], None] | None = None,
+        observability: Observability | None = None,
     ) -> None:
         self.graph = graph
         self.inbox = inbox
@@ -61,6 +63,7 @@ class TurnRunner:
         self.context_for = context_for
         self.interrupt_policy = interrupt_policy
         self.on_finished = on_finished
+        self.observability = observability
 
     def attempt(
         self,
@@ -97,7 +100,11 @@ class TurnRunner:
         recovering = entry.status == "running"
         self.inbox.mark_running(entry.thread_id, entry.seq)
         session = Session(
-            self.graph, entry.thread_id, self.context_for(owner), metadata={"sb_seq": entry.seq}
+            self.graph,
+            entry.thread_id,
+            self.context_for(owner),
+            metadata={"sb_seq": entry.seq},
+            observability=self.observability,
         )
         try:
             result, extra = self._execute(session, entry, recovering, sink)
@@ -164,7 +171,11 @@ class TurnRunner:
         """
         log.warning("Thread %s: finishing an unfinished turn first", session.thread_id)
         leftover = Session(
-            session.graph, session.thread_id, session.context, {"sb_seq": stored_seq}
+            session.graph,
+            session.thread_id,
+            session.context,
+            {"sb_seq": stored_seq},
+            observability=session.observability,
         )
         try:
             leftover.resume()

@@ -337,3 +337,16 @@ def test_a_yes_message_answers_the_pending_confirmation(client: TestClient) -> N
     done = last(say(client, thread, "yes"), "done")
     assert "Ticket" in " ".join(r["content"] for r in done["tool_results"])
     assert done["interrupt"] is None and done["turn"] == 1  # an answer is not a new turn
+
+
+def test_metrics_count_the_served_turns(client: TestClient) -> None:
+    thread = new_thread(client)
+    say(client, thread, "show my bills")
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    lines = [
+        line for line in response.text.splitlines() if line.startswith("switchboard_turns_total")
+    ]
+    billing = [line for line in lines if 'agent="billing"' in line and 'kind="message"' in line]
+    assert billing and float(billing[0].rsplit(" ", 1)[1]) >= 1
+    assert "switchboard_node_latency_seconds_bucket" in response.text
