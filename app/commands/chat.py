@@ -121,12 +121,13 @@ def run_interactive(session: Session, registry: ThreadRegistry, spec: str) -> in
     if spec == "scripted":
         print("Note: using the scripted demo model (rule-based, no language model).")
     print(f"Thread {session.thread_id} — type your message, Ctrl-D or 'quit' to leave.")
-    streamed: dict[str, Any] = {"any": False}
+    streamed: dict[str, Any] = {"any": False, "text": ""}
 
     def on_token(agent: str, text: str) -> None:
         if not streamed["any"]:
             sys.stdout.write(f"[{agent}] ")
             streamed["any"] = True
+        streamed["text"] += text
         sys.stdout.write(text)
         sys.stdout.flush()
 
@@ -143,7 +144,7 @@ def run_interactive(session: Session, registry: ThreadRegistry, spec: str) -> in
             return 0
         if line.strip().lower() in {"quit", "exit"}:
             return 0
-        streamed["any"] = False
+        streamed.update(any=False, text="")
         try:
             result = session.send(line, on_token)
         except InvalidMessage as error:
@@ -152,5 +153,7 @@ def run_interactive(session: Session, registry: ThreadRegistry, spec: str) -> in
         registry.touch(session.thread_id)
         if streamed["any"]:
             print()
+            if result.reply and result.reply.strip() != streamed["text"].strip():
+                print(f"[guard] That reply was withdrawn; instead: {result.reply}")
         elif result.reply:
             print(f"[{result.agent or 'bot'}] {result.reply}")

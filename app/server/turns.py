@@ -209,6 +209,8 @@ class TurnRunner:
         def on_update(node: str, update: Any) -> None:
             if sink is not None and isinstance(update, dict):
                 self._emit_update(sink, state, update)
+                if node == "guard_output":
+                    self._emit_replacement(sink, update)
             if (
                 self.interrupt_policy
                 and not _has_tool_calls(update)
@@ -217,6 +219,14 @@ class TurnRunner:
                 raise TurnCut(f"turn {entry.seq} interrupted by a newer message")
 
         return (on_token if sink is not None else None), on_update
+
+    @staticmethod
+    def _emit_replacement(sink: EventSink, update: dict[str, Any]) -> None:
+        """The output guard replaced the streamed reply: send the text that stands instead."""
+        messages = update.get("messages")
+        for message in messages if isinstance(messages, list) else [messages] if messages else []:
+            if isinstance(message, AIMessage) and not message.tool_calls:
+                sink("replace", {"text": message.text, "reason": "output_guard"})
 
     @staticmethod
     def _emit_update(sink: EventSink, state: dict[str, Any], update: dict[str, Any]) -> None:

@@ -255,6 +255,9 @@ async function streamTurn(path, body) {
         streamed = true;
         text.textContent += data.text;
         scrollDown();
+      } else if (kind === "replace") {
+        text.textContent = data.text; // the output guard replaced the streamed reply
+        streamed = true;
       } else if (kind === "tool") {
         addToolChip(bubble, data.name);
       } else if (kind === "confirm") {
@@ -262,7 +265,7 @@ async function streamTurn(path, body) {
       } else if (kind === "error") {
         throw new Error(data.message || "The turn failed.");
       } else if (kind === "done") {
-        if (!streamed) text.textContent = data.reply || "";
+        if (data.reply) text.textContent = data.reply; // the final reply is authoritative
       }
     }
   }

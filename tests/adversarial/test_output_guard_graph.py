@@ -87,3 +87,35 @@ def test_grounded_scenario_replies_are_never_blocked() -> None:
         ]
     assert verdicts, "the output guard reviewed no reply at all"
     assert [v for v in verdicts if v[1] != "ok"] == []
+
+
+def test_the_event_stream_withdraws_a_replaced_reply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokens stream before the output guard runs; a ``replace`` event then withdraws them."""
+    from fastapi.testclient import TestClient
+
+    from app.server.app import create_app
+    from app.server.settings import ServerSettings
+    from app.server.sse import parse_events
+    from llm.resilience import ResilientChatModel
+
+    spec = "compromised:planted-fee-sse"
+    planting = ScriptedChatModel(responder=_planting)
+    install_model(spec, ResilientChatModel(models=[planting], labels=[spec], timeouts=[None]))
+    monkeypatch.setattr("app.server.service.model_spec", lambda requested: requested)
+    settings = ServerSettings(
+        model=spec, api_tokens={"tok": "C1001"}, rate_customer=None, rate_ip=None
+    )
+    auth = {"Authorization": "Bearer tok"}
+    with TestClient(create_app(settings)) as client:
+        thread = client.post("/v1/threads", headers=auth).json()["thread_id"]
+        response = client.post(
+            f"/v1/threads/{thread}/messages", headers=auth, json={"text": "Show me my bills"}
+        )
+    events = parse_events(response.text)
+    streamed = "".join(data["text"] for kind, data in events if kind == "token")
+    replaced = [data for kind, data in events if kind == "replace"]
+    done = [data for kind, data in events if kind == "done"][-1]
+    assert "$99.99" in streamed  # the model's text did stream before the guard ran
+    assert replaced and "$99.99" not in replaced[-1]["text"]
+    assert replaced[-1]["reason"] == "output_guard"
+    assert "$99.99" not in done["reply"]
