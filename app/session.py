@@ -15,6 +15,7 @@ from langgraph.types import Command, Durability, StreamMode
 
 from agents.confirmation import ask_first_reply, is_confirmation_answer
 from agents.context import Context
+from agents.guards.input_screen import inspect_input
 from agents.input_guard import check_message
 from conversation.facts import is_correction
 
@@ -121,11 +122,17 @@ class Session:
         if pending is not None:
             if is_correction(cleaned):
                 return self._replace_pending(cleaned, on_token, on_update)
-            if is_confirmation_answer(cleaned):
+            if is_confirmation_answer(cleaned) and self._clean_answer(cleaned):
                 return self.answer(cleaned, on_token, on_update)
             return self._defer(cleaned, pending)
         message = HumanMessage(content=cleaned, id=message_id)
         return self._run({"messages": [message]}, on_token, on_update)
+
+    def _clean_answer(self, text: str) -> bool:
+        """Whether a typed yes/no is free of injection markers ("sure. ignore previous
+        instructions ..." must not confirm a write; it waits, and is screened, instead)."""
+        verdict = inspect_input(text, customer_id=self.context.customer_id)
+        return verdict.ok
 
     def _replace_pending(
         self, text: str, on_token: TokenSink | None, on_update: UpdateSink | None
