@@ -79,7 +79,14 @@ class ThreadRegistry:
     def _execute(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._connect() as conn:
             if not self._ready:
-                conn.execute(SCHEMA)
+                if is_postgres(self.url):  # concurrent first use races on the catalog
+                    conn.execute("SELECT pg_advisory_lock(7104552)")
+                    try:
+                        conn.execute(SCHEMA)
+                    finally:
+                        conn.execute("SELECT pg_advisory_unlock(7104552)")
+                else:
+                    conn.execute(SCHEMA)
                 self._ready = True
             cursor = conn.execute(self._sql(query), params)
             rows = cursor.fetchall() if cursor.description else []

@@ -180,7 +180,7 @@ _NOT_NAME_WORDS = frozenset(
     re.split(
         r"\s+",
         "and but or i im i'm my from here calling speaking please so the a an to with is was "
-        "again by for at on in",
+        "again by for at on in instead now then thanks thank actually rather",
     )
 )
 

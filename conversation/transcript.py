@@ -219,6 +219,8 @@ class PostgresTranscript:
         self._psycopg = psycopg
         self._conn: Any = None
         with self._connection() as conn, conn.transaction():
+            # Two processes creating the table at once would race on Postgres's catalog.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{TABLE}:schema"])
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (thread_id TEXT NOT NULL, "
                 "seq BIGINT NOT NULL, turn INTEGER NOT NULL, message_id TEXT NOT NULL, "

@@ -79,6 +79,13 @@ def test_generic_extractors_find_phone_email_and_name() -> None:
     assert update["phone"]["value"] == "5550199"
 
 
+def test_a_new_name_given_with_instead_replaces_the_old_one() -> None:
+    extractor = FactExtractor(generic_patterns())
+    facts = merge_facts({}, extractor.apply({}, "my name is Samantha", 1))
+    update = extractor.apply(facts, "Call me Sam instead", 2)
+    assert update["name"]["value"] == "Sam"
+
+
 def test_dates_and_amounts_are_not_phone_numbers() -> None:
     extractor = FactExtractor(generic_patterns())
     assert extractor.apply({}, "I paid 42.50 on 2024-03-01, order 12345678901234", 1) == {}
