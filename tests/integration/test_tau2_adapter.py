@@ -68,6 +68,18 @@ def test_tau2_model_calls_are_routed_while_the_block_runs() -> None:
     assert (llm_agent.generate, user_simulator.generate) == before
 
 
+def test_the_user_simulator_gets_its_own_llama_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.evaluation.tau2.models as models
+
+    made: dict[str, str] = {}
+    monkeypatch.setattr(
+        models, "make_generate", lambda spec, instance="": made.setdefault(instance, spec)
+    )
+    with tau2_models("local", "local"):
+        pass
+    assert made == {"": "local", models.USER_INSTANCE: "local"}
+
+
 def test_reference_agent_runs_a_test_task_offline_and_is_scored_by_tau2() -> None:
     task = load_tasks("test")[0]
     outcome = run_task(task, "reference", "scripted", "scripted", max_steps=8)

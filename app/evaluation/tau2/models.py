@@ -18,6 +18,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 CALLERS = ("tau2.agent.llm_agent", "tau2.user.user_simulator")
 """τ² modules whose ``generate`` is routed to our models."""
+USER_INSTANCE = "tau2-user"
+"""The llama.cpp context of τ²'s user simulator when it runs on the embedded model."""
 
 
 def to_langchain(messages: Sequence[Any]) -> list[BaseMessage]:
@@ -63,13 +65,15 @@ def to_tau2(reply: AIMessage) -> Any:
     )
 
 
-def make_generate(model_spec: str) -> Callable[..., Any]:
+def make_generate(model_spec: str, instance: str = "") -> Callable[..., Any]:
     """A drop-in for τ²'s ``generate`` that calls our model for ``model_spec``.
 
     τ² passes its own model name (``llm=``); it is ignored in favour of ``model_spec`` so the
-    agent and the user simulator run on the model chosen for the benchmark.
+    agent and the user simulator run on the model chosen for the benchmark. A non-empty
+    ``instance`` gives an embedded model its own llama.cpp context (its own KV cache).
     """
     from agents.models import chat_model
+    from llm.factory import make_model
 
     def generate(
         model: str | None,
@@ -78,7 +82,11 @@ def make_generate(model_spec: str) -> Callable[..., Any]:
         tool_choice: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        llm: Any = chat_model(model_spec)
+        llm: Any = (
+            make_model(model_spec, instance=instance)
+            if instance and model_spec.startswith("local")
+            else chat_model(model_spec)
+        )
         if tools:
             llm = llm.bind_tools([tool.openai_schema for tool in tools])
         reply = llm.invoke(to_langchain(messages))
@@ -100,9 +108,13 @@ def tau2_models(agent_model: str, user_model: str) -> Iterator[None]:
     modules: list[Any] = [importlib.import_module(name) for name in CALLERS]
     saved = [module.generate for module in modules]
     specs = {"tau2.agent.llm_agent": agent_model, "tau2.user.user_simulator": user_model}
+    # The user simulator gets its own llama.cpp context: sharing one would make every agent
+    # call re-read τ²'s long policy, since the two prompts never share a prefix.
+    instances = {"tau2.agent.llm_agent": "", "tau2.user.user_simulator": USER_INSTANCE}
     try:
         for module in modules:
-            module.generate = make_generate(specs[module.__name__])
+            name = module.__name__
+            module.generate = make_generate(specs[name], instances[name])
         yield
     finally:
         for module, original in zip(modules, saved, strict=True):
