@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -14,7 +14,7 @@ from tools.store import Bill, Line, PaymentMethod, TelcoStore, open_store, phone
 VERIFIED_KEY = "verified_customer_id"
 NOT_VERIFIED_MESSAGE = (
     "Not verified: no customer is signed in. Ask for the phone number on the account, or the "
-    "full name and date of birth, and call verify_customer first. No account data can be shown "
+    "full name and date of birth, and check them with verify_customer first. No account data can be shown "
     "before that."
 )
 UNKNOWN_CUSTOMER_MESSAGE = (
@@ -118,7 +118,7 @@ def own_bill(session: Session, bill_id: str) -> Bill | str:
         return bill
     session.refuse("bill", bill.customer_id if bill else None)
     return (
-        f"Bill {bill_id!r} was not found on this account. Use list_bills to see this "
+        f"Bill {bill_id!r} was not found on this account. list_bills shows this "
         "account's bills."
     )
 
@@ -191,3 +191,21 @@ def _any_line(store: TelcoStore, ref: str) -> Line | None:
     if _LINE_ID.match(ref):
         return store.line(ref.strip().upper())
     return store.line_by_phone(ref)
+
+
+def refuse_named_customer(
+    tool: str, args: Mapping[str, Any], runtime: ToolRuntime[Any, Any]
+) -> str | None:
+    """The refusal for a tool call whose arguments name a customer, else ``None``.
+
+    No tool takes a customer argument: the customer always comes from the run context. A call
+    that names one anyway (a confused or compromised model) is refused when it names anyone
+    but the session's customer, and counted when that someone exists.
+    """
+    named = args.get("customer_id")
+    if not isinstance(named, str) or not named.strip():
+        return None
+    session = open_session(runtime, tool)
+    if isinstance(session, str):
+        return session
+    return check_customer_arg(session, named)

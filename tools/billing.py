@@ -8,7 +8,7 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 from langchain_core.tools import BaseTool
 
-from tools.auth import Session, check_customer_arg, open_session, own_bill, own_payment_method
+from tools.auth import Session, open_session, own_bill, own_payment_method
 from tools.store import Bill, StoreWriter, money
 from tools.write_flow import Quote, confirmed_write
 
@@ -27,18 +27,14 @@ def _bill_line(bill: Bill, today: date) -> str:
 
 
 @tool(parse_docstring=True)
-def list_bills(customer_id: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str:
+def list_bills(*, runtime: ToolRuntime[Any, Any]) -> str:
     """List the signed-in customer's bills: id, month, total, status and due or paid date.
 
     Args:
-        customer_id: Leave empty; the customer always comes from the session.
     """
     session = open_session(runtime, "list_bills")
     if isinstance(session, str):
         return session
-    refused = check_customer_arg(session, customer_id)
-    if refused:
-        return refused
     bills = session.store.bills(session.customer_id)
     if not bills:
         return "This account has no bills yet."
@@ -70,18 +66,14 @@ def explain_bill(bill_id: str, *, runtime: ToolRuntime[Any, Any]) -> str:
 
 
 @tool(parse_docstring=True)
-def check_overdue(customer_id: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str:
+def check_overdue(*, runtime: ToolRuntime[Any, Any]) -> str:
     """Check whether the signed-in customer has overdue bills and lines suspended for non-payment.
 
     Args:
-        customer_id: Leave empty; the customer always comes from the session.
     """
     session = open_session(runtime, "check_overdue")
     if isinstance(session, str):
         return session
-    refused = check_customer_arg(session, customer_id)
-    if refused:
-        return refused
     store, today = session.store, session.store.today()
     bills = store.bills(session.customer_id)
     overdue = [b for b in bills if b.status == "overdue"]
@@ -114,7 +106,7 @@ def _payment_request_quote(session: Session, bill_id: str) -> Quote | str:
     if bill.status == "awaiting_payment":
         return (
             f"Bill {bill.bill_id} ({money(bill.total_cents)}) already has a payment request and "
-            "is awaiting payment; use make_payment to pay it now."
+            "is awaiting payment; make_payment pays it now."
         )
     customer = session.store.customer(session.customer_id)
     email = customer.email if customer else ""

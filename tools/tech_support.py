@@ -8,7 +8,7 @@ from typing import Any, Literal
 from langchain.tools import ToolRuntime, tool
 from langchain_core.tools import BaseTool
 
-from tools.auth import Session, check_customer_arg, open_session, own_line
+from tools.auth import Session, open_session, own_line
 from tools.store import Line, StoreWriter, money
 from tools.write_flow import Quote, confirmed_write
 
@@ -49,21 +49,15 @@ def describe_line(line: Line) -> str:
 
 
 @tool(parse_docstring=True)
-def line_status(
-    line: str | None = None, customer_id: str | None = None, *, runtime: ToolRuntime[Any, Any]
-) -> str:
+def line_status(line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str:
     """Show the status of the customer's lines: active/suspended/pending, plan, data, device.
 
     Args:
         line: Optional line id or phone number; empty = every line on the account.
-        customer_id: Leave empty; the customer always comes from the session.
     """
     session = open_session(runtime, "line_status")
     if isinstance(session, str):
         return session
-    refused = check_customer_arg(session, customer_id)
-    if refused:
-        return refused
     if line:
         found = own_line(session, line)
         return found if isinstance(found, str) else describe_line(found)

@@ -11,6 +11,7 @@ from langchain_core.messages import ToolMessage
 
 from agents.guards.markers import scan
 from agents.guards.normalize import normalize
+from tools.auth import refuse_named_customer
 
 security_log = logging.getLogger("switchboard.security")
 
@@ -60,7 +61,12 @@ def screen_tool_message(message: ToolMessage) -> ToolMessage:
 
 
 def guard_tool_call(request: Any, execute: Callable[[Any], Any]) -> Any:
-    """``ToolNode(wrap_tool_call=guard_tool_call)``: run the tool, then screen its result."""
+    """``ToolNode(wrap_tool_call=guard_tool_call)``: refuse a call that names another customer,
+    else run the tool, then screen its result."""
+    call = request.tool_call
+    refused = refuse_named_customer(call["name"], call.get("args") or {}, request.runtime)
+    if refused is not None:
+        return ToolMessage(content=refused, name=call["name"], tool_call_id=call["id"])
     result = execute(request)
     if isinstance(result, ToolMessage):
         return screen_tool_message(result)

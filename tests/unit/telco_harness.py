@@ -16,6 +16,8 @@ from langgraph.graph.message import add_messages
 from langgraph.prebuilt import ToolNode
 from langgraph.types import Command
 
+from agents.guards.tool_results import guard_tool_call
+
 
 @dataclass(frozen=True)
 class HarnessContext:
@@ -42,13 +44,14 @@ class Outcome:
 
 
 class ToolHarness:
-    """Runs tool calls through a real ``ToolNode`` with interrupts and checkpoints."""
+    """Runs tool calls through a real ``ToolNode`` (guarded as in the support graph) with
+    interrupts and checkpoints."""
 
     def __init__(
         self, tools: Sequence[BaseTool], database_url: str, customer_id: str | None = "C1001"
     ) -> None:
         builder = StateGraph(HarnessState, context_schema=HarnessContext)
-        builder.add_node("tools", ToolNode(list(tools)))
+        builder.add_node("tools", ToolNode(list(tools), wrap_tool_call=guard_tool_call))
         builder.add_edge(START, "tools")
         builder.add_edge("tools", END)
         self.graph = builder.compile(checkpointer=InMemorySaver())

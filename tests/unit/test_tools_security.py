@@ -89,3 +89,15 @@ def test_verified_customer_cannot_reach_another_account_either(store: TelcoStore
     h.call("verify_customer", {"phone_number": "+12025550100"})
     text = h.call("explain_bill", {"bill_id": "B20006"}).text or ""
     assert "not found on this account" in text and "166.80" not in text
+
+
+def test_refusals_pass_the_tool_output_screen(store: TelcoStore) -> None:
+    """The tools' own guidance ("list_bills shows ...") must never read as an injection."""
+    from agents.guards.tool_results import screen_tool_output
+    from tools.auth import NOT_VERIFIED_MESSAGE
+
+    h = harness(store.url, "C1001")
+    texts = [NOT_VERIFIED_MESSAGE, OTHER_CUSTOMER_MESSAGE]
+    texts += [h.call(name, args).text or "" for name, args in CROSS_ACCOUNT_CALLS]
+    for text in texts:
+        assert screen_tool_output(text) == (text, []), text
