@@ -14,8 +14,8 @@ from tools.store import Bill, Line, PaymentMethod, TelcoStore, open_store, phone
 VERIFIED_KEY = "verified_customer_id"
 NOT_VERIFIED_MESSAGE = (
     "Not verified: no customer is signed in. Ask for the phone number on the account, or the "
-    "full name and date of birth, and check them with verify_customer first. No account data can be shown "
-    "before that."
+    "full name and date of birth, and check them with verify_customer first. No account data "
+    "can be shown before that."
 )
 UNKNOWN_CUSTOMER_MESSAGE = (
     "The signed-in customer id is not known to the store; nothing can be shown. Restart the "
@@ -117,10 +117,7 @@ def own_bill(session: Session, bill_id: str) -> Bill | str:
     if bill is not None and bill.customer_id == session.customer_id:
         return bill
     session.refuse("bill", bill.customer_id if bill else None)
-    return (
-        f"Bill {bill_id!r} was not found on this account. list_bills shows this "
-        "account's bills."
-    )
+    return f"Bill {bill_id!r} was not found on this account. list_bills shows this account's bills."
 
 
 def own_payment_method(session: Session, payment_method_id: str | None) -> PaymentMethod | str:
