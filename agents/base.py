@@ -82,6 +82,30 @@ def usable_tools(spec: AgentSpec, state: SupportState, context: Context) -> list
     return [t for t in spec.tools if not (identified and t.name in IDENTITY_TOOL_NAMES)]
 
 
+TOOL_ROUNDS_BEFORE_ANSWER = 2
+"""Tool rounds an agent may make for one user message before it must answer (small models
+otherwise keep reading "just in case" and drift into actions nobody asked for)."""
+
+
+def tool_rounds(state: SupportState, agent: str) -> int:
+    """How many times ``agent`` has called tools since the newest user message."""
+    rounds = 0
+    for message in reversed(state.get("messages", [])):
+        if isinstance(message, HumanMessage):
+            break
+        if isinstance(message, AIMessage) and message.tool_calls and message.name == agent:
+            rounds += 1
+    return rounds
+
+
+def bound_model(spec: AgentSpec, state: SupportState, context: Context) -> Any:
+    """The agent's model with its usable tools; answer-only once its tool rounds are used."""
+    tools = usable_tools(spec, state, context)
+    if tool_rounds(state, spec.name) >= TOOL_ROUNDS_BEFORE_ANSWER:
+        return chat_model(context.model).bind_tools(tools, tool_choice="none")
+    return chat_model(context.model).bind_tools(tools)
+
+
 def make_agent_node(spec: AgentSpec) -> Any:
     """The graph node that runs one model call of ``spec``'s agent."""
 
@@ -89,7 +113,7 @@ def make_agent_node(spec: AgentSpec) -> Any:
         context = runtime.context or Context()
         try:
             prompt = build_prompt(spec.prompt, state, context, system=spec.policy or None)
-            model = chat_model(context.model).bind_tools(usable_tools(spec, state, context))
+            model = bound_model(spec, state, context)
             reply = model.invoke(prompt.messages)
         except Exception as error:
             return apology(state, error)

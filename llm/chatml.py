@@ -45,6 +45,14 @@ def render_tool_call(name: str, args: dict[str, object]) -> str:
     return json.dumps({"tool": name, "args": args}, ensure_ascii=False)
 
 
+AFTER_TOOL_RESULT = (
+    "If this result answers the customer, answer now (respond). Call another tool only when "
+    "the answer still needs it; never start a payment or change the customer did not ask for."
+)
+"""Follows every tool result (the same text each time, so the prompt prefix stays stable):
+small models otherwise keep calling tools instead of answering."""
+
+
 def _block(role: str, text: str) -> str:
     """One ChatML block."""
     return f"{IM_START}{role}\n{text}{IM_END}\n"
@@ -59,7 +67,8 @@ def _role_and_text(message: BaseMessage, replay_raw: bool) -> tuple[str, str]:
         return "assistant", raw if replay_raw and isinstance(raw, str) else _assistant_text(message)
     if isinstance(message, ToolMessage):
         name = message.name or "tool"
-        return "user", f'<tool_response name="{name}">\n{message.text!s}\n</tool_response>'
+        body = f'<tool_response name="{name}">\n{message.text!s}\n</tool_response>'
+        return "user", f"{body}\n{AFTER_TOOL_RESULT}"
     return "user", str(message.text)
 
 
