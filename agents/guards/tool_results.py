@@ -61,10 +61,12 @@ def screen_tool_message(message: ToolMessage) -> ToolMessage:
 
 
 def guard_tool_call(request: Any, execute: Callable[[Any], Any]) -> Any:
-    """``ToolNode(wrap_tool_call=guard_tool_call)``: refuse a call that names another customer,
-    else run the tool, then screen its result."""
+    """``ToolNode(wrap_tool_call=guard_tool_call)``: refuse a call that names another customer
+    in an argument the tool does not take, else run the tool, then screen its result."""
     call = request.tool_call
-    refused = refuse_named_customer(call["name"], call.get("args") or {}, request.runtime)
+    declared = set(request.tool.args) if request.tool is not None else set()
+    args = {k: v for k, v in (call.get("args") or {}).items() if k not in declared}
+    refused = refuse_named_customer(call["name"], args, request.runtime)
     if refused is not None:
         return ToolMessage(content=refused, name=call["name"], tool_call_id=call["id"])
     result = execute(request)

@@ -101,3 +101,19 @@ def test_refusals_pass_the_tool_output_screen(store: TelcoStore) -> None:
     texts += [h.call(name, args).text or "" for name, args in CROSS_ACCOUNT_CALLS]
     for text in texts:
         assert screen_tool_output(text) == (text, []), text
+
+
+def test_a_tool_that_declares_a_customer_argument_receives_it(store: TelcoStore) -> None:
+    """The guard refuses only customer arguments a tool does not take (τ²'s tools take one)."""
+    from langchain_core.tools import tool
+
+    from tests.unit.telco_harness import ToolHarness
+
+    @tool
+    def lookup(customer_id: str) -> str:
+        """Look a customer up by id."""
+        return f"looked up {customer_id}"
+
+    h = ToolHarness([lookup], store.url, "C1001")
+    assert h.call("lookup", {"customer_id": "C1002"}).text == "looked up C1002"
+    assert store.security_event_count(kind="cross_account") == 0
