@@ -90,7 +90,8 @@ def price_plan_change(
 
     Args:
         new_plan_id: Target plan id or name, e.g. plus_40.
-        line: Line id or phone number; may be empty when the account has one active line.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); may be empty when the account has one active line.
     """
     session = open_session(runtime, "price_plan_change")
     if isinstance(session, str):
@@ -109,7 +110,8 @@ def change_plan(
 
     Args:
         new_plan_id: Target plan id or name, e.g. plus_40.
-        line: Line id or phone number; may be empty when the account has one active line.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); may be empty when the account has one active line.
     """
     session = open_session(runtime, "change_plan")
     if isinstance(session, str):
@@ -177,7 +179,8 @@ def refuel_data(gb: float, line: str | None = None, *, runtime: ToolRuntime[Any,
 
     Args:
         gb: GB of data to add, more than 0 and at most 2.
-        line: Line id or phone number; may be empty when the account has one capped line.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); may be empty when the account has one capped line.
     """
     session = open_session(runtime, "refuel_data")
     if isinstance(session, str):
@@ -228,7 +231,8 @@ def toggle_roaming(
 
     Args:
         enabled: true to turn roaming on, false to turn it off.
-        line: Line id or phone number; may be empty when the account has one active line.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); may be empty when the account has one active line.
     """
     session = open_session(runtime, "toggle_roaming")
     if isinstance(session, str):

@@ -53,7 +53,8 @@ def line_status(line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> s
     """Show the status of the customer's lines: active/suspended/pending, plan, data, device.
 
     Args:
-        line: Optional line id or phone number; empty = every line on the account.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); empty = every line on the account.
     """
     session = open_session(runtime, "line_status")
     if isinstance(session, str):
@@ -201,7 +202,8 @@ def run_diagnostic(
 
     Args:
         problem: One of no_service, slow_data, mms (picture messages).
-        line: Line id or phone number; may be empty when the account has one active line.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); may be empty when the account has one active line.
     """
     session = open_session(runtime, "run_diagnostic")
     if isinstance(session, str):
@@ -246,7 +248,8 @@ def resume_line(line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> s
     the reason is returned. Asks the customer to confirm first.
 
     Args:
-        line: Line id or phone number; may be empty when the account has one suspended line.
+        line: Line id or phone number as the customer or a tool gave it (never invent
+            one); may be empty when the account has one suspended line.
     """
     session = open_session(runtime, "resume_line")
     if isinstance(session, str):
@@ -297,7 +300,8 @@ def open_ticket(
     Args:
         category: One of no_service, slow_data, mms, device, billing, other.
         description: What is wrong and what was already tried, in one or two sentences.
-        line: Optional line id or phone number the ticket is about.
+        line: Line id or phone number the ticket is about, as the customer or a tool gave
+            it; empty when unknown.
     """
     session = open_session(runtime, "open_ticket")
     if isinstance(session, str):
