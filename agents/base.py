@@ -100,10 +100,10 @@ def tool_rounds(state: SupportState, agent: str) -> int:
 
 def bound_model(spec: AgentSpec, state: SupportState, context: Context) -> Any:
     """The agent's model with its usable tools; answer-only once its tool rounds are used."""
-    tools = usable_tools(spec, state, context)
-    if tool_rounds(state, spec.name) >= TOOL_ROUNDS_BEFORE_ANSWER:
-        return chat_model(context.model).bind_tools(tools, tool_choice="none")
-    return chat_model(context.model).bind_tools(tools)
+    answer_only = tool_rounds(state, spec.name) >= TOOL_ROUNDS_BEFORE_ANSWER
+    return chat_model(context.model).bind_tools(
+        usable_tools(spec, state, context), tool_choice="none" if answer_only else None
+    )
 
 
 def make_agent_node(spec: AgentSpec) -> Any:

@@ -230,7 +230,7 @@ class Session:
                     on_token(str(meta.get("langgraph_node", "")), str(message.content))
                 continue
             for node, update in (chunk or {}).items():
-                for message in _messages_of(update):
+                for message in update_messages(update):
                     if isinstance(message, AIMessage):
                         calls.extend(
                             {"name": c["name"], "args": c["args"], "id": c["id"]}
@@ -269,7 +269,7 @@ class Session:
         )
 
 
-def _messages_of(update: Any) -> list[Any]:
+def update_messages(update: Any) -> list[Any]:
     """Messages carried by one node update (a dict, or a list for interrupts)."""
     if isinstance(update, dict):
         messages = update.get("messages") or []

@@ -80,11 +80,9 @@ class ThreadRegistry:
         with self._connect() as conn:
             if not self._ready:
                 if is_postgres(self.url):  # concurrent first use races on the catalog
-                    conn.execute("SELECT pg_advisory_lock(7104552)")
-                    try:
+                    with conn.transaction():
+                        conn.execute("SELECT pg_advisory_xact_lock(7104552)")
                         conn.execute(SCHEMA)
-                    finally:
-                        conn.execute("SELECT pg_advisory_unlock(7104552)")
                 else:
                     conn.execute(SCHEMA)
                 self._ready = True

@@ -195,8 +195,8 @@ def refuse_named_customer(
 ) -> str | None:
     """The refusal for a tool call whose arguments name a customer, else ``None``.
 
-    No tool takes a customer argument: the customer always comes from the run context. A call
-    that names one anyway (a confused or compromised model) is refused when it names anyone
+    Our telco tools take no customer argument: the customer always comes from the run context.
+    A call that names one anyway (a confused or compromised model) is refused when it names anyone
     but the session's customer, and counted when that someone exists.
     """
     named = args.get("customer_id")

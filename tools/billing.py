@@ -28,10 +28,7 @@ def _bill_line(bill: Bill, today: date) -> str:
 
 @tool(parse_docstring=True)
 def list_bills(*, runtime: ToolRuntime[Any, Any]) -> str:
-    """List the signed-in customer's bills: id, month, total, status and due or paid date.
-
-    Args:
-    """
+    """List the signed-in customer's bills: id, month, total, status and due or paid date."""
     session = open_session(runtime, "list_bills")
     if isinstance(session, str):
         return session
@@ -67,10 +64,7 @@ def explain_bill(bill_id: str, *, runtime: ToolRuntime[Any, Any]) -> str:
 
 @tool(parse_docstring=True)
 def check_overdue(*, runtime: ToolRuntime[Any, Any]) -> str:
-    """Check whether the signed-in customer has overdue bills and lines suspended for non-payment.
-
-    Args:
-    """
+    """Check whether the signed-in customer has overdue bills and lines suspended for non-payment."""
     session = open_session(runtime, "check_overdue")
     if isinstance(session, str):
         return session

@@ -14,7 +14,7 @@ from agents.state import AgentName
 from app.locks import Lease, TurnLocks
 from app.observability.setup import Observability
 from app.server.inbox import Entry, Inbox
-from app.session import Session, TurnResult
+from app.session import Session, TurnResult, update_messages
 
 log = logging.getLogger("switchboard.server.turns")
 
@@ -39,9 +39,7 @@ def _interrupts(snapshot: Any) -> list[Any]:
 
 
 def _has_tool_calls(update: Any) -> bool:
-    messages = update.get("messages") if isinstance(update, dict) else None
-    items = messages if isinstance(messages, list) else [messages] if messages else []
-    return any(isinstance(m, AIMessage) and m.tool_calls for m in items)
+    return any(isinstance(m, AIMessage) and m.tool_calls for m in update_messages(update))
 
 
 class TurnRunner:
@@ -223,8 +221,7 @@ class TurnRunner:
     @staticmethod
     def _emit_replacement(sink: EventSink, update: dict[str, Any]) -> None:
         """The output guard replaced the streamed reply: send the text that stands instead."""
-        messages = update.get("messages")
-        for message in messages if isinstance(messages, list) else [messages] if messages else []:
+        for message in update_messages(update):
             if isinstance(message, AIMessage) and not message.tool_calls:
                 sink("replace", {"text": message.text, "reason": "output_guard"})
 
@@ -234,8 +231,7 @@ class TurnRunner:
         if agent and agent != state["agent"]:
             state["agent"] = agent
             sink("agent", {"agent": agent, "phase": update.get("phase")})
-        messages = update.get("messages")
-        for message in messages if isinstance(messages, list) else [messages] if messages else []:
+        for message in update_messages(update):
             if isinstance(message, AIMessage):
                 for call in message.tool_calls:
                     sink("tool", {"name": call["name"], "args": call["args"], "id": call["id"]})
