@@ -64,7 +64,10 @@ def explain_bill(bill_id: str, *, runtime: ToolRuntime[Any, Any]) -> str:
 
 @tool(parse_docstring=True)
 def check_overdue(*, runtime: ToolRuntime[Any, Any]) -> str:
-    """Check whether the signed-in customer has overdue bills and lines suspended for non-payment."""
+    """Check whether the signed-in customer has overdue bills and lines suspended for non-payment.
+
+    Args:
+    """
     session = open_session(runtime, "check_overdue")
     if isinstance(session, str):
         return session
