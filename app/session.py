@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, StreamMode
@@ -17,6 +17,7 @@ from agents.confirmation import ask_first_reply, is_confirmation_answer
 from agents.context import Context
 from agents.guards.input_screen import inspect_input
 from agents.input_guard import check_message
+from app.token_relay import TokenRelay
 from conversation.facts import is_correction
 
 if TYPE_CHECKING:
@@ -99,11 +100,7 @@ class Session:
     def pending_interrupt(self, snapshot: Any = None) -> dict[str, Any] | None:
         """The confirmation the thread is waiting for, if any (from ``snapshot`` when given)."""
         snapshot = snapshot if snapshot is not None else self.graph.get_state(self.config)
-        for task in snapshot.tasks:
-            for item in task.interrupts:
-                value = item.value
-                return value if isinstance(value, dict) else {"kind": "input", "prompt": value}
-        return None
+        return _interrupt_value([item for task in snapshot.tasks for item in task.interrupts])
 
     def send(
         self,
@@ -111,22 +108,25 @@ class Session:
         on_token: TokenSink | None = None,
         on_update: UpdateSink | None = None,
         message_id: str | None = None,
+        snapshot: Any = None,
     ) -> TurnResult:
         """Run a turn for the user message ``text`` (validated first; nothing stored if bad).
 
         While a change waits for confirmation, a yes/no answers it; anything else is kept
-        for later and the customer is asked to settle the pending change first.
+        for later and the customer is asked to settle the pending change first. ``snapshot``
+        is the thread's current state when the caller has just read it (saves a read).
         """
         cleaned = check_message(text, self.context.max_message_chars)
-        pending = self.pending_interrupt()
+        snapshot = snapshot if snapshot is not None else self.graph.get_state(self.config)
+        pending = self.pending_interrupt(snapshot)
         if pending is not None:
             if is_correction(cleaned):
                 return self._replace_pending(cleaned, on_token, on_update)
             if is_confirmation_answer(cleaned) and self._clean_answer(cleaned):
-                return self.answer(cleaned, on_token, on_update)
+                return self.answer(cleaned, on_token, on_update, snapshot)
             return self._defer(cleaned, pending)
         message = HumanMessage(content=cleaned, id=message_id)
-        return self._run({"messages": [message]}, on_token, on_update)
+        return self._run({"messages": [message]}, on_token, on_update, snapshot.values)
 
     def _clean_answer(self, text: str) -> bool:
         """Whether a typed yes/no is free of injection markers ("sure. ignore previous
@@ -159,15 +159,21 @@ class Session:
             None, self.config, context=self.context, durability=turn_durability()
         ):
             pass  # re-runs the paused tool, which asks again for the same confirmation
-        result = self._result([], [], {})
+        result = self._result(_Collected())
         result.reply = ask_first_reply(str(pending.get("summary", "the change")))
         return result
 
     def answer(
-        self, value: Any, on_token: TokenSink | None = None, on_update: UpdateSink | None = None
+        self,
+        value: Any,
+        on_token: TokenSink | None = None,
+        on_update: UpdateSink | None = None,
+        snapshot: Any = None,
     ) -> TurnResult:
-        """Resume the pending confirmation with ``value`` (``True``/``False`` or the text)."""
-        return self._run(Command(resume=value), on_token, on_update)
+        """Resume the pending confirmation with ``value`` (``True``/``False`` or the text);
+        ``snapshot`` is the thread's current state when the caller has just read it."""
+        values = snapshot.values if snapshot is not None else None
+        return self._run(Command(resume=value), on_token, on_update, values)
 
     def resume(
         self, on_token: TokenSink | None = None, on_update: UpdateSink | None = None
@@ -177,16 +183,21 @@ class Session:
 
     def current(self) -> TurnResult:
         """The thread's latest state as a result, without running anything."""
-        return self._result([], [], {})
+        return self._result(_Collected())
 
     def _run(
-        self, payload: Any, on_token: TokenSink | None, on_update: UpdateSink | None = None
+        self,
+        payload: Any,
+        on_token: TokenSink | None,
+        on_update: UpdateSink | None = None,
+        values: dict[str, Any] | None = None,
     ) -> TurnResult:
-        calls: list[dict[str, Any]] = []
-        results: list[dict[str, Any]] = []
-        replies: dict[str, str] = {}
-        modes: list[StreamMode] = ["updates", "messages"] if on_token else ["updates"]
-        config, scope = self._observed(payload)
+        """Run the graph on ``payload``; ``values`` is the state before it, when known."""
+        collected = _Collected()
+        modes: list[StreamMode] = ["updates", "values"]
+        config, scope = self._observed(payload, values)
+        if on_token is not None:
+            config = _with_callback(config, TokenRelay(on_token))
         with scope:
             stream = cast(
                 Iterator[tuple[str, Any]],
@@ -198,14 +209,17 @@ class Session:
                     durability=turn_durability(),
                 ),
             )
-            self._consume(stream, calls, results, replies, on_token, on_update)
-        return self._result(calls, results, replies)
+            self._consume(stream, collected, on_update)
+        return self._result(collected)
 
-    def _observed(self, payload: Any) -> tuple[RunnableConfig, AbstractContextManager[Any]]:
+    def _observed(
+        self, payload: Any, values: dict[str, Any] | None = None
+    ) -> tuple[RunnableConfig, AbstractContextManager[Any]]:
         """The run config and scope for one graph run (traced when observability is on)."""
         if self.observability is None:
             return self.config, nullcontext()
-        values = self.graph.get_state(self.config).values
+        if values is None:
+            values = self.graph.get_state(self.config).values
         turn = int(values.get("turn", 0)) + (0 if isinstance(payload, Command) else 1)
         extra = self.observability.run_config(
             self.thread_id, turn, metadata=self.config.get("metadata")
@@ -216,42 +230,27 @@ class Session:
     def _consume(
         self,
         stream: Iterator[tuple[str, Any]],
-        calls: list[dict[str, Any]],
-        results: list[dict[str, Any]],
-        replies: dict[str, str],
-        on_token: TokenSink | None,
+        collected: _Collected,
         on_update: UpdateSink | None,
     ) -> None:
-        """Collect tool calls, tool results and replies from a run's stream."""
+        """Collect tool calls, tool results, replies and the final state from a run's stream."""
         for mode, chunk in stream:
-            if mode == "messages" and on_token is not None:
-                message, meta = chunk
-                if isinstance(message, AIMessageChunk) and message.content:
-                    on_token(str(meta.get("langgraph_node", "")), str(message.content))
+            if mode == "values":
+                collected.values = chunk
                 continue
             for node, update in (chunk or {}).items():
-                for message in update_messages(update):
-                    if isinstance(message, AIMessage):
-                        calls.extend(
-                            {"name": c["name"], "args": c["args"], "id": c["id"]}
-                            for c in message.tool_calls
-                        )
-                        if message.content and not message.tool_calls:
-                            # keyed by id: a reply the output guard replaced shows once
-                            replies[message.id or str(len(replies))] = str(message.content)
-                    elif isinstance(message, ToolMessage):
-                        results.append({"name": message.name, "content": str(message.content)})
+                if node == "__interrupt__":
+                    collected.interrupts.extend(update)
+                collected.add(update_messages(update))
                 if on_update is not None:
                     on_update(node, update)
 
-    def _result(
-        self,
-        calls: list[dict[str, Any]],
-        results: list[dict[str, Any]],
-        replies: dict[str, str],
-    ) -> TurnResult:
-        snapshot = self.graph.get_state(self.config)
-        values = snapshot.values
+    def _result(self, collected: _Collected) -> TurnResult:
+        """The turn's report; the state comes from the run's stream, else from a fresh read."""
+        values, interrupt = collected.values, _interrupt_value(collected.interrupts)
+        if values is None:
+            snapshot = self.graph.get_state(self.config)
+            values, interrupt = snapshot.values, self.pending_interrupt(snapshot)
         ledger = values.get("ledger") or []
         return TurnResult(
             thread=self.thread_id,
@@ -260,13 +259,59 @@ class Session:
             act=values.get("act"),
             agent=values.get("agent"),
             phase=values.get("phase"),
-            tool_calls=calls,
-            tool_results=results,
-            reply="\n".join(replies.values()),
-            interrupt=self.pending_interrupt(snapshot),
+            tool_calls=collected.calls,
+            tool_results=collected.results,
+            reply="\n".join(collected.replies.values()),
+            interrupt=interrupt,
             ledger=dict(ledger[-1]) if ledger else None,
             stack=[dict(frame) for frame in values.get("stack") or []],
         )
+
+
+@dataclass
+class _Collected:
+    """What a run's stream showed: tool calls and results, replies, final state, interrupts."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    replies: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] | None = None
+    interrupts: list[Any] = field(default_factory=list)
+
+    def add(self, messages: list[Any]) -> None:
+        """Record the tool calls, replies and tool results among one update's messages."""
+        for message in messages:
+            if isinstance(message, AIMessage):
+                self.calls.extend(
+                    {"name": c["name"], "args": c["args"], "id": c["id"]}
+                    for c in message.tool_calls
+                )
+                if message.content and not message.tool_calls:
+                    # keyed by id: a reply the output guard replaced shows once
+                    self.replies[message.id or str(len(self.replies))] = str(message.content)
+            elif isinstance(message, ToolMessage):
+                self.results.append({"name": message.name, "content": str(message.content)})
+
+
+def _with_callback(config: RunnableConfig, handler: Any) -> RunnableConfig:
+    """``config`` with ``handler`` added to its callbacks (a list or a callback manager)."""
+    callbacks = config.get("callbacks")
+    if callbacks is None:
+        merged: Any = [handler]
+    elif isinstance(callbacks, list):
+        merged = [*callbacks, handler]
+    else:
+        merged = callbacks.copy()
+        merged.add_handler(handler, inherit=True)
+    return cast(RunnableConfig, {**config, "callbacks": merged})
+
+
+def _interrupt_value(interrupts: list[Any]) -> dict[str, Any] | None:
+    """The first interrupt's payload as a dict (a bare prompt becomes ``kind='input'``)."""
+    for item in interrupts:
+        value = item.value
+        return value if isinstance(value, dict) else {"kind": "input", "prompt": value}
+    return None
 
 
 def update_messages(update: Any) -> list[Any]:

@@ -26,6 +26,9 @@ T = TypeVar("T")
 NOSTREAM_TAG = "nostream"
 """LangGraph's tag for runs whose tokens must not be streamed (the wrapper streams them)."""
 
+_BOUND_CACHE_MAX = 64
+"""Tool-bound copies one model keeps (agents x tool subsets x tool choices)."""
+
 _TRANSIENT_NAMES = (
     "RateLimit",
     "Timeout",
@@ -56,6 +59,10 @@ class ResilientChatModel(BaseChatModel):
     backoff_max_s: float = 8.0
 
     _runnables: list[Runnable[Any, Any]] | None = PrivateAttr(default=None)
+    _bound: dict[tuple[Any, ...], tuple[tuple[Any, ...], ResilientChatModel]] = PrivateAttr(
+        default_factory=dict
+    )
+    """Tool-bound copies by (tool ids, tool choice, options), kept with their tools."""
 
     @property
     def _llm_type(self) -> str:
@@ -87,10 +94,22 @@ class ResilientChatModel(BaseChatModel):
         tool_choice: Any = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind the tools to every model of the chain (errors surface now, not per call)."""
+        """Bind the tools to every model of the chain (errors surface now, not per call).
+
+        The same tools and options give the same copy again: agents bind on every step, and
+        a fresh copy would convert every tool schema and re-serialize the model each time.
+        """
+        key = (tuple(map(id, tools)), repr(tool_choice), repr(sorted(kwargs.items())))
+        cached = self._bound.get(key)
+        if cached is not None and all(a is b for a, b in zip(cached[0], tools, strict=True)):
+            return cached[1]
         bound = [m.bind_tools(tools, tool_choice=tool_choice, **kwargs) for m in self.models]
         copy = self.model_copy()
         copy._runnables = bound
+        copy._bound = {}
+        if len(self._bound) >= _BOUND_CACHE_MAX:
+            self._bound.clear()
+        self._bound[key] = (tuple(tools), copy)
         return copy
 
     def with_structured_output(
@@ -278,13 +297,20 @@ def call_with_timeout(fn: Callable[[], T], timeout: float | None) -> T:
 
 
 class _TimedStream:
-    """Iterate a stream in a worker thread; each chunk must arrive within the timeout."""
+    """Iterate a stream in a worker thread; each chunk must arrive within the timeout.
+
+    Without a timeout there is nothing to watch: the stream is read in the caller's thread.
+    """
 
     _DONE = object()
 
     def __init__(self, start: Callable[[], Iterator[Any]], timeout: float | None) -> None:
         self._timeout = timeout
         self._items: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._direct: Iterator[Any] | None = None
+        if timeout is None:
+            self._direct = start()
+            return
         context = contextvars.copy_context()
         threading.Thread(
             target=context.run, args=(self._pump, start), name="model-stream", daemon=True
@@ -301,6 +327,8 @@ class _TimedStream:
 
     def next_chunk(self) -> Any:
         """The next chunk, _DONE at the end; raises the stream's error or TimeoutError."""
+        if self._direct is not None:
+            return next(self._direct, self._DONE)
         try:
             kind, value = self._items.get(timeout=self._timeout)
         except queue.Empty:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 _MONTHS = {
     name: number
@@ -224,17 +225,27 @@ def _alias_pattern(alias: str, strict: bool) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + body + tail, re.I)
 
 
-def plan_aliases(catalog: Mapping[str, str], strict: bool) -> list[tuple[re.Pattern[str], str]]:
+def plan_aliases(
+    catalog: Mapping[str, str], strict: bool
+) -> tuple[tuple[re.Pattern[str], str], ...]:
     """(pattern, plan id) for every plan name, plan id and unique first word, longest first."""
-    firsts = [name.split()[0].lower() for name in catalog.values() if name.split()]
+    return _plan_aliases(tuple(catalog.items()), strict)
+
+
+@lru_cache(maxsize=16)
+def _plan_aliases(
+    catalog: tuple[tuple[str, str], ...], strict: bool
+) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """``plan_aliases`` for one catalog, built once (every reply is checked against it)."""
+    firsts = [name.split()[0].lower() for _, name in catalog if name.split()]
     aliases: list[tuple[str, str]] = []
-    for plan_id, name in catalog.items():
+    for plan_id, name in catalog:
         aliases += [(plan_id, plan_id), (name, plan_id)]
         words = name.split()
         if len(words) > 1 and firsts.count(words[0].lower()) == 1:
             aliases.append((words[0], plan_id))
     unique = sorted({a for a in aliases if a[0].strip()}, key=lambda a: len(a[0]), reverse=True)
-    return [(_alias_pattern(alias, strict), plan_id) for alias, plan_id in unique]
+    return tuple((_alias_pattern(alias, strict), plan_id) for alias, plan_id in unique)
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:

@@ -21,8 +21,12 @@ bearer = HTTPBearer(
 )
 
 
-def get_service(request: Request) -> Service:
-    """The service of this worker (opened by the app's lifespan)."""
+async def get_service(request: Request) -> Service:
+    """The service of this worker (opened by the app's lifespan).
+
+    ``async`` although it never awaits: FastAPI runs a plain ``def`` dependency on a worker
+    thread, one hop per request for nothing.
+    """
     service: Service | None = getattr(request.app.state, "service", None)
     if service is None:
         raise ApiError(503, "unavailable", "The server is still starting; retry in a moment.")

@@ -36,6 +36,13 @@ SCHEMA = (
         last_seq BIGINT NOT NULL
     )""",
 )
+_NEXT_SEQ = (
+    "INSERT INTO sb_inbox_seq (thread_id, last_seq) VALUES (?, 1) "
+    "ON CONFLICT (thread_id) DO UPDATE SET last_seq = sb_inbox_seq.last_seq + 1 "
+    "RETURNING last_seq"
+)
+"""Take the thread's next sequence number. The counter row stays locked until commit, so
+commit order equals sequence order."""
 _COLUMNS = (
     "thread_id, seq, kind, payload, client_id, status, cancel, attempts, result, error, "
     "error_code, created_at, updated_at"
@@ -101,7 +108,12 @@ class Inbox:
     def enqueue(
         self, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None = None
     ) -> tuple[Entry, bool]:
-        """Accept a message: ``(entry, True)``, or the earlier entry with this ``client_id``."""
+        """Accept a message: ``(entry, True)``, or the earlier entry with this ``client_id``.
+
+        Sequence numbers grow with arrival; on Postgres a resent ``client_id`` may leave a gap.
+        """
+        if self.db.postgres:
+            return self._enqueue_postgres(thread_id, kind, payload, client_id)
         for _attempt in range(3):
             try:
                 with self.db.transaction() as cur:
@@ -115,6 +127,24 @@ class Inbox:
                     raise
         raise RuntimeError(f"Could not enqueue a message on thread {thread_id!r}; retry.")
 
+    def _enqueue_postgres(
+        self, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None
+    ) -> tuple[Entry, bool]:
+        """``enqueue`` in one statement; the earlier entry when ``client_id`` was seen."""
+        now = time.time()
+        rows = self.db.rows(
+            f"WITH next AS ({_NEXT_SEQ}) INSERT INTO sb_inbox ({_COLUMNS}) "
+            "SELECT ?, last_seq, ?, ?, ?, 'queued', 0, 0, NULL, NULL, NULL, ?, ? FROM next "
+            f"ON CONFLICT (thread_id, client_id) DO NOTHING RETURNING {_COLUMNS}",
+            (thread_id, thread_id, kind, json.dumps(payload), client_id, now, now),
+        )
+        if rows:
+            return _entry(rows[0]), True
+        existing = self.find(thread_id, client_id) if client_id else None
+        if existing is None:
+            raise RuntimeError(f"Could not enqueue a message on thread {thread_id!r}; retry.")
+        return existing, False
+
     @staticmethod
     def _by_client(cur: Cursor, thread_id: str, client_id: str) -> Entry | None:
         rows = cur.rows(
@@ -127,15 +157,7 @@ class Inbox:
     def _insert(
         cur: Cursor, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None
     ) -> Entry:
-        # The counter row stays locked until commit, so commit order equals sequence order.
-        seq = int(
-            cur.rows(
-                "INSERT INTO sb_inbox_seq (thread_id, last_seq) VALUES (?, 1) "
-                "ON CONFLICT (thread_id) DO UPDATE SET last_seq = sb_inbox_seq.last_seq + 1 "
-                "RETURNING last_seq",
-                (thread_id,),
-            )[0]["last_seq"]
-        )
+        seq = int(cur.rows(_NEXT_SEQ, (thread_id,))[0]["last_seq"])
         now = time.time()
         rows = cur.rows(
             f"INSERT INTO sb_inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'queued', 0, 0, NULL, "
@@ -185,6 +207,29 @@ class Inbox:
         )
         return [_entry(r) for r in reversed(rows)]
 
+    def claim_next(self, thread_id: str, upto: int | None = None) -> Entry | None:
+        """Mark the oldest unfinished entry (up to ``upto``) running and return it.
+
+        Its ``attempts`` then counts this attempt too: above 1, an earlier one was cut off.
+        """
+        bound, params = ("AND seq <= ?", [upto]) if upto is not None else ("", [])
+        rows = self.db.rows(
+            "UPDATE sb_inbox SET status = 'running', attempts = attempts + 1, updated_at = ? "
+            "WHERE thread_id = ? AND seq = (SELECT MIN(seq) FROM sb_inbox WHERE thread_id = ? "
+            f"AND status IN (?, ?) {bound}) RETURNING {_COLUMNS}",
+            (time.time(), thread_id, thread_id, *PENDING, *params),
+        )
+        return _entry(rows[0]) if rows else None
+
+    def unfinished_or_sent(self, thread_id: str, client_id: str | None) -> bool:
+        """Whether the thread has unfinished entries, or an entry with ``client_id``."""
+        rows = self.db.rows(
+            "SELECT 1 AS hit FROM sb_inbox WHERE thread_id = ? AND (status IN (?, ?) "
+            "OR client_id = ?) LIMIT 1",
+            (thread_id, *PENDING, client_id),
+        )
+        return bool(rows)
+
     def mark_running(self, thread_id: str, seq: int) -> None:
         """Record that processing of ``seq`` starts (a crash leaves it 'running')."""
         self.db.rows(
@@ -201,11 +246,11 @@ class Inbox:
         result: dict[str, Any] | None = None,
         error: str | None = None,
         code: str | None = None,
-    ) -> None:
-        """Record the outcome of ``seq`` (``code`` names the error for clients)."""
-        self.db.rows(
+    ) -> Entry | None:
+        """Record the outcome of ``seq`` (``code`` names the error for clients); the entry."""
+        rows = self.db.rows(
             "UPDATE sb_inbox SET status = ?, result = ?, error = ?, error_code = ?, "
-            "updated_at = ? WHERE thread_id = ? AND seq = ?",
+            f"updated_at = ? WHERE thread_id = ? AND seq = ? RETURNING {_COLUMNS}",
             (
                 status,
                 json.dumps(result, default=str) if result is not None else None,
@@ -216,6 +261,7 @@ class Inbox:
                 seq,
             ),
         )
+        return _entry(rows[0]) if rows else None
 
     def request_cancel(self, thread_id: str) -> int:
         """Ask the running turn of ``thread_id`` to stop at its next safe point."""

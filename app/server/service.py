@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import anyio
@@ -33,6 +34,7 @@ from app.threads import ThreadInfo, ThreadRegistry
 log = logging.getLogger("switchboard.server")
 
 Event = tuple[str, dict[str, Any]]
+Batch = list[Event]
 _OWNER_CACHE_MAX = 100_000
 
 
@@ -136,9 +138,7 @@ class Service:
         """
 
         def check() -> bool:
-            if client_id and self.inbox.find(thread_id, client_id) is not None:
-                return True
-            if self.inbox.pending(thread_id):
+            if self.inbox.unfinished_or_sent(thread_id, client_id):
                 return True
             snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
             return any(task.interrupts for task in snapshot.tasks)
@@ -181,56 +181,77 @@ class Service:
             await to_thread.run_sync(self.inbox.request_cancel, thread_id)
         return ticket
 
-    async def run(self, ticket: Ticket, owner: str | None) -> AsyncIterator[Event]:
-        """Events of the accepted message's turn, ending with ``done`` or ``error``."""
+    async def run(self, ticket: Ticket, owner: str | None) -> AsyncIterator[Batch]:
+        """Events of the accepted message's turn, ending with ``done`` or ``error``.
+
+        Events come in batches: the ones a running turn produced since the last look, so a
+        stream writes them to the socket together.
+        """
         entry = ticket.entry
-        yield (
-            "accepted",
-            {"thread": entry.thread_id, "seq": entry.seq, "duplicate": not ticket.created},
-        )
+        yield [
+            (
+                "accepted",
+                {"thread": entry.thread_id, "seq": entry.seq, "duplicate": not ticket.created},
+            )
+        ]
         streamed, announced = False, False
         deadline = time.monotonic() + self.settings.queue_timeout
         delay = 0.005
+        fresh = entry if ticket.created else None
         while True:
             final: Entry | None = None
-            async for event in self._attempt(entry, owner):
-                if event[0] == "_final":
-                    final = event[1]["entry"]
-                    continue
-                streamed = True
-                yield event
+            async for batch in self._attempt(entry, owner, fresh):
+                events = [event for event in batch if event[0] != "_final"]
+                final = next((e[1]["entry"] for e in batch if e[0] == "_final"), final)
+                if events:
+                    streamed = True
+                    yield events
+            fresh = None
             if final is not None and final.final:
                 break
             if not announced:
                 ahead = await to_thread.run_sync(self.inbox.ahead_of, entry.thread_id, entry.seq)
-                yield "queued", {"seq": entry.seq, "ahead": ahead}
+                yield [("queued", {"seq": entry.seq, "ahead": ahead})]
                 announced = True
             if time.monotonic() > deadline:
-                yield (
-                    "error",
-                    {
-                        "code": "queue_timeout",
-                        "message": "The thread stayed busy too long; the message is kept and will "
-                        "run next. Fetch the thread state later.",
-                    },
-                )
+                yield [
+                    (
+                        "error",
+                        {
+                            "code": "queue_timeout",
+                            "message": "The thread stayed busy too long; the message is kept "
+                            "and will run next. Fetch the thread state later.",
+                        },
+                    )
+                ]
                 return
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 1.6, 0.25)
-        for event in final_events(final, streamed):
-            yield event
+        yield final_events(final, streamed)
 
-    async def _attempt(self, entry: Entry, owner: str | None) -> AsyncIterator[Event]:
-        """One try at running the inbox up to ``entry``; relays events from the worker thread."""
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+    async def _attempt(
+        self, entry: Entry, owner: str | None, fresh: Entry | None = None
+    ) -> AsyncIterator[Batch]:
+        """One try at running the inbox up to ``entry``; relays events from the worker thread.
+
+        The last batch ends with ``("_final", {"entry": ...})``: the entry after the try.
+        """
         loop = asyncio.get_running_loop()
+        pending: list[Event] = []
+        wake = asyncio.Event()
 
         def sink(kind: str, data: dict[str, Any]) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
+            pending.append((kind, data))  # the loop takes them in order, several at a time
+            loop.call_soon_threadsafe(wake.set)
+
+        def take() -> Batch:
+            batch = pending[:]
+            del pending[: len(batch)]
+            return batch
 
         job = asyncio.ensure_future(
             to_thread.run_sync(
-                self.runner.attempt,
+                partial(self.runner.attempt, fresh=fresh),
                 entry.thread_id,
                 owner,
                 entry.seq,
@@ -238,22 +259,23 @@ class Service:
                 limiter=self.turn_slots,
             )
         )
+        job.add_done_callback(lambda _job: wake.set())
         try:
-            while not job.done():
-                getter = asyncio.ensure_future(queue.get())
-                done, _ = await asyncio.wait({getter, job}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    yield getter.result()
-                else:
-                    getter.cancel()
-            while not queue.empty():
-                yield queue.get_nowait()
+            while True:
+                await wake.wait()
+                wake.clear()
+                finished = job.done()  # then every event of the try is in ``pending``
+                batch = take()
+                if finished:
+                    break
+                if batch:
+                    yield batch
         finally:
             if not job.done():  # the client left; the turn still finishes in its thread
                 self._background.add(job)
                 job.add_done_callback(self._background.discard)
                 job.add_done_callback(_log_failure)
-        yield "_final", {"entry": job.result()}
+        yield [*batch, ("_final", {"entry": job.result()})]
 
     async def sweep(self) -> int:
         """Finish orphaned inbox entries (crashed worker, gone client); return the thread count."""
@@ -323,7 +345,7 @@ def warm_up(graph: str) -> None:
         log.warning("Warm-up of graph %s failed: %s", graph, error)
 
 
-def final_events(entry: Entry | None, streamed: bool) -> list[Event]:
+def final_events(entry: Entry | None, streamed: bool) -> Batch:
     """The closing events for a final entry (replaying agent/tool events if none streamed)."""
     if entry is None:
         return [("error", {"code": "not_found", "message": "The message disappeared."})]

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.server.errors import error_response
-from app.server.service import Event
+from app.server.service import Batch, Event
 
 EVENT_KINDS = (
     "accepted",
@@ -69,22 +69,31 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/event-stream" not in accept
 
 
-async def _stream(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
+async def _stream(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
     count = 0
-    async for kind, data in events:
-        count += 1
-        yield encode(kind, data, count)
+    async for batch in batches:
+        chunk = []
+        for kind, data in batch:
+            count += 1
+            chunk.append(encode(kind, data, count))
+        yield b"".join(chunk)  # one socket write per batch
 
 
-async def respond(request: Request, events: AsyncIterator[Event]) -> Response:
-    """Stream ``events`` as SSE, or wait and return the final result as JSON."""
+async def _events(batches: AsyncIterator[Batch]) -> AsyncIterator[Event]:
+    async for batch in batches:
+        for event in batch:
+            yield event
+
+
+async def respond(request: Request, batches: AsyncIterator[Batch]) -> Response:
+    """Stream the batches of events as SSE, or wait and return the final result as JSON."""
     if not wants_json(request):
         return StreamingResponse(
-            _stream(events),
+            _stream(batches),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    async for kind, data in events:
+    async for kind, data in _events(batches):
         if kind == "done":
             return JSONResponse(data)
         if kind == "error":

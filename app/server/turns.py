@@ -70,14 +70,17 @@ class TurnRunner:
         seq: int | None,
         sink: EventSink | None = None,
         lease: Lease | None = None,
+        fresh: Entry | None = None,
     ) -> Entry | None:
         """Process pending entries up to ``seq`` (all when ``None``) if the thread lock is free.
 
         Returns the entry ``seq`` once it is final, ``None`` while it still waits its turn
-        (another process holds the lock). Uses ``lease`` when the caller already holds it.
+        (another process holds the lock). Uses ``lease`` when the caller already holds it;
+        ``fresh`` is entry ``seq`` as it was just accepted (saves reading it back).
         """
         if seq is not None:
-            entry = self.inbox.get(thread_id, seq)
+            entry = fresh if fresh is not None and fresh.seq == seq else None
+            entry = entry or self.inbox.get(thread_id, seq)
             if entry is None or entry.final:
                 if lease is not None:
                     lease.release()
@@ -86,17 +89,26 @@ class TurnRunner:
             lease = self.locks.try_acquire(thread_id)
             if lease is None:
                 return None
+        final: Entry | None = None
         try:
-            for pending in self.inbox.pending(thread_id, seq):
-                self.process(pending, owner, sink if pending.seq == seq else None)
+            while (claimed := self.inbox.claim_next(thread_id, seq)) is not None:
+                done = self.process(claimed, owner, sink if claimed.seq == seq else None)
+                if claimed.seq == seq:
+                    final = done
+                    break
         finally:
             lease.release()
-        return self.inbox.get(thread_id, seq) if seq is not None else None
+        if seq is not None and final is None:
+            final = self.inbox.get(thread_id, seq)
+        return final
 
-    def process(self, entry: Entry, owner: str | None, sink: EventSink | None) -> None:
-        """Run one entry to its final status (the caller holds the thread's lock)."""
-        recovering = entry.status == "running"
-        self.inbox.mark_running(entry.thread_id, entry.seq)
+    def process(self, entry: Entry, owner: str | None, sink: EventSink | None) -> Entry | None:
+        """Run one claimed entry to its final status (the caller holds the thread's lock).
+
+        ``entry`` comes from ``Inbox.claim_next``: more than one attempt means an earlier
+        one was cut off (a crashed worker) and this one recovers it.
+        """
+        recovering = entry.attempts > 1
         session = Session(
             self.graph,
             entry.thread_id,
@@ -107,22 +119,19 @@ class TurnRunner:
         try:
             result, extra = self._execute(session, entry, recovering, sink)
         except InvalidMessage as error:
-            self.inbox.finish(
+            return self.inbox.finish(
                 entry.thread_id, entry.seq, "failed", error=str(error), code="invalid_message"
             )
-            return
         except NothingToConfirm as error:
-            self.inbox.finish(
+            return self.inbox.finish(
                 entry.thread_id, entry.seq, "failed", error=str(error), code="nothing_to_confirm"
             )
-            return
         except Exception as error:
             log.exception("Turn %s of thread %s failed", entry.seq, entry.thread_id)
             message = f"The turn failed ({type(error).__name__}); the error is logged. Retry."
-            self.inbox.finish(
+            return self.inbox.finish(
                 entry.thread_id, entry.seq, "failed", error=message, code="turn_failed"
             )
-            return
         payload = {
             **result.to_json(),
             "seq": entry.seq,
@@ -130,9 +139,10 @@ class TurnRunner:
             "cut_short": False,
             **extra,
         }
-        self.inbox.finish(entry.thread_id, entry.seq, "done", result=payload)
+        final = self.inbox.finish(entry.thread_id, entry.seq, "done", result=payload)
         if self.on_finished is not None:
             self.on_finished(entry.thread_id)
+        return final
 
     def _execute(
         self, session: Session, entry: Entry, recovering: bool, sink: EventSink | None
@@ -146,18 +156,21 @@ class TurnRunner:
             if snapshot.next and not interrupted:
                 return session.resume(on_token, on_update), {"recovered": True}
             return session.current(), {"recovered": True}
+        known = snapshot  # the state the new input starts from, while nothing else ran
         if snapshot.next and not interrupted and self._unfinished(entry.thread_id, stored_seq):
             interrupted = self._finish_leftover(session, stored_seq)
+            known = None
         try:
             if entry.kind == "answer":
                 if not interrupted:
                     raise NothingToConfirm("There is no pending confirmation to answer.")
-                return session.answer(bool(entry.payload["approve"]), on_token, on_update), {}
+                approve = bool(entry.payload["approve"])
+                return session.answer(approve, on_token, on_update, known), {}
             text = str(entry.payload["text"])
             # While a confirmation is pending, Session.send decides: a yes/no answers it, a
             # correction replaces it, anything else waits behind it.
             message_id = f"{entry.thread_id}:{entry.seq}"
-            return session.send(text, on_token, on_update, message_id=message_id), {}
+            return session.send(text, on_token, on_update, message_id, known), {}
         except TurnCut:
             return session.current(), {"cut_short": True}
 
