@@ -35,6 +35,21 @@ class TokenRelay(BaseCallbackHandler):
         self.nodes: dict[UUID, str] = {}
         """Node of each model call in flight, by run id."""
 
+    @property
+    def ignore_chain(self) -> bool:
+        """Chain (node, router) events carry no tokens: skip them."""
+        return True
+
+    @property
+    def ignore_retriever(self) -> bool:
+        """Retriever events carry no tokens: skip them."""
+        return True
+
+    @property
+    def ignore_custom_event(self) -> bool:
+        """Custom events carry no tokens: skip them."""
+        return True
+
     def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
         """Pass a streamed output through unchanged."""
         return output
