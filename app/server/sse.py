@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from app.server.errors import error_response
 from app.server.service import Batch, Event
@@ -85,13 +86,38 @@ async def _events(batches: AsyncIterator[Batch]) -> AsyncIterator[Event]:
             yield event
 
 
+class EventStream(Response):
+    """A ``text/event-stream`` response written chunk by chunk from an async iterator.
+
+    Starlette's ``StreamingResponse`` runs a second task per response that listens for the
+    client to disconnect, so that it can cancel the stream. A turn goes on when its client
+    leaves anyway, and the server drops writes to a closed connection, so this response
+    only writes: one task per request instead of two.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(self, chunks: AsyncIterator[bytes], headers: dict[str, str]) -> None:
+        self.chunks = chunks
+        self.status_code = 200
+        self.background = None
+        self.init_headers(headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the headers, each chunk as it comes, then the end of the body."""
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        async for chunk in self.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 async def respond(request: Request, batches: AsyncIterator[Batch]) -> Response:
     """Stream the batches of events as SSE, or wait and return the final result as JSON."""
     if not wants_json(request):
-        return StreamingResponse(
-            _stream(batches),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        return EventStream(
+            _stream(batches), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )
     async for kind, data in _events(batches):
         if kind == "done":

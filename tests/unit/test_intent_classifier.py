@@ -17,6 +17,7 @@ from agents.intent_classifier import (
     intents_dir,
     load_examples,
     load_heldout,
+    neutral_references,
     training_digest,
 )
 from conversation.paths import cache_dir
@@ -102,6 +103,20 @@ def test_single_request_is_not_split(classifier: IntentClassifier) -> None:
 def test_greeting_joins_the_first_request(classifier: IntentClassifier) -> None:
     predictions = classifier.split_intents("hi there! can you switch me to plus 40?")
     assert [p.intent for p in predictions] == ["plan_change"]
+
+
+def test_quoted_reference_codes_are_neutralised() -> None:
+    text = "open a ticket (ref aajkoljppp), reference: QX-7 and ref no. 12ab"
+    assert neutral_references(text) == "open a ticket (ref code), reference: code and ref no. code"
+    assert neutral_references("I prefer the refund") == "I prefer the refund"
+
+
+def test_a_reference_code_does_not_change_the_intent(classifier: IntentClassifier) -> None:
+    # Random letters used to read as out of scope ("aajkoljppp" did, one ref in ~25).
+    refs = ["aajkoljppp", "zzqxwvbnmk", "ppppppppll", "kjhgfdsaqw", "onmlkjihgf"]
+    for ref in refs:
+        prediction = classifier.predict(f"please open a ticket, my data is slow (ref {ref})")
+        assert prediction.intent == "tech_support", ref
 
 
 def test_clauses_drop_joining_words() -> None:
