@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -35,8 +35,13 @@ from benchmarks._load_client import (
     ticker,
 )
 
+T = TypeVar("T")
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/switchboard_bench"
 BASELINE_SAMPLE = 20
+SHARD = 10
+"""Conversations per HTTP connection pool, on both sides. httpx's pool does work in
+proportion to its open requests on every request, so one pool for 200 concurrent requests
+made the load generator use as much CPU as the server it measures, on the same 2 cores."""
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -146,15 +151,23 @@ async def create_threads(client: OurClient, convs: list[Conversation]) -> None:
     await asyncio.gather(*(one(conv) for conv in convs))
 
 
-async def storm(http: httpx.AsyncClient, base: str, token: str, size: int) -> dict[str, Any]:
+async def storm(
+    shards: list[httpx.AsyncClient], base: str, token: str, size: int
+) -> dict[str, Any]:
     """Post ``size`` messages to one thread at once; check order and exactly-once."""
-    client = OurClient(http, base, retries=3)
-    thread = await client.create_thread(token)
+    http = shards[0]
+    clients = [OurClient(h, base, retries=3) for h in shards]
+    thread = await clients[0].create_thread(token)
     conv = Conversation(customer="", token=token, ref="storm", steps=[], thread=thread)
     texts = {i: f"what plans are there (storm message {i})" for i in range(size)}
     stats = Stats()
     results = await asyncio.gather(
-        *(client.request(conv, Step("message", texts[i]), f"storm-{i}", stats) for i in texts)
+        *(
+            clients[(i // SHARD) % len(clients)].request(
+                conv, Step("message", texts[i]), f"storm-{i}", stats
+            )
+            for i in texts
+        )
     )
     stats.finished = time.perf_counter()
     accepted = {i: int(r["_seq"]) for i, r in zip(texts, results, strict=True) if r}
@@ -191,19 +204,25 @@ async def run_ours(args: argparse.Namespace, run_id: str, ids: list[str]) -> dic
     with serve_subprocess(
         our_env(args.database_url, ids), workers=args.workers, extra_args=("--no-dev-login",)
     ) as server:
-        limits = httpx.Limits(
-            max_connections=args.threads + 64, max_keepalive_connections=args.threads + 64
-        )
-        async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300.0)) as http:
+        limits = httpx.Limits(max_connections=SHARD + 64, max_keepalive_connections=SHARD + 64)
+        async with contextlib.AsyncExitStack() as pools:
+            shards = [
+                await pools.enter_async_context(
+                    httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300.0))
+                )
+                for _ in range(max(1, -(-max(args.threads, args.storm) // SHARD)))
+            ]
+            http = shards[0]
             log(f"ours: {args.threads} threads x {args.turns} turns, {args.workers} workers")
             client = OurClient(http, server.url, retries=3)
             load = conversations(run_id, "t", args.threads, args.turns, ids)
             await create_threads(client, load)
             stats = Stats()
+            pick = sharded(load, [OurClient(h, server.url, retries=3) for h in shards])
             cpu_before = server.worker_cpu_seconds()
             done = await run_load(
                 load,
-                lambda c, s, k: client.request(c, s, k, stats),
+                lambda c, s, k: pick[c.ref].request(c, s, k, stats),
                 stats,
                 "ours",
                 args.max_seconds,
@@ -215,14 +234,14 @@ async def run_ours(args: argparse.Namespace, run_id: str, ids: list[str]) -> dic
             report["load"] = stats.summary() | {"completed": done, "worker_cpu_seconds": cpu}
 
             log(f"storm: {args.storm} messages at once to one thread")
-            report["storm"] = await storm(http, server.url, f"bench-{ids[0]}", args.storm)
+            report["storm"] = await storm(shards, server.url, f"bench-{ids[0]}", args.storm)
 
             fault: list[Conversation] = []
             if not args.skip_fault:
                 fault = conversations(
                     run_id, "f", args.fault_threads or max(10, args.threads // 4), args.turns, ids
                 )
-                report["fault"] = await fault_phase(http, server, fault, args.max_seconds)
+                report["fault"] = await fault_phase(shards, server, fault, args.max_seconds)
 
             log("audit: reading every thread's history, state and inbox")
             await asyncio.sleep(1.0)
@@ -240,12 +259,18 @@ def _log_has_errors(server: Any) -> bool:
     return "Traceback" in server.log_tail(200_000)
 
 
+def sharded(convs: list[Conversation], clients: list[T]) -> dict[str, T]:
+    """Each conversation's client (by ``ref``): ``SHARD`` conversations per client."""
+    return {conv.ref: clients[(i // SHARD) % len(clients)] for i, conv in enumerate(convs)}
+
+
 async def fault_phase(
-    http: httpx.AsyncClient, server: Any, convs: list[Conversation], max_seconds: float
+    shards: list[httpx.AsyncClient], server: Any, convs: list[Conversation], max_seconds: float
 ) -> dict[str, Any]:
     """The load again; one worker is SIGKILLed once a third of the requests went out."""
-    client = OurClient(http, server.url, retries=6)
-    await create_threads(client, convs)
+    clients = [OurClient(http, server.url, retries=6) for http in shards]
+    pick = sharded(convs, clients)
+    await create_threads(clients[0], convs)
     stats = Stats()
     total = sum(len(c.steps) for c in convs)
     killed: dict[str, Any] = {}
@@ -265,7 +290,12 @@ async def fault_phase(
 
     log(f"fault: {len(convs)} threads, one worker will be killed mid-load")
     done = await run_load(
-        convs, lambda c, s, k: client.request(c, s, k, stats), stats, "fault", max_seconds, killer
+        convs,
+        lambda c, s, k: pick[c.ref].request(c, s, k, stats),
+        stats,
+        "fault",
+        max_seconds,
+        killer,
     )
     return stats.summary() | {"completed": done, "killed_worker": killed}
 
@@ -279,6 +309,8 @@ async def run_baseline(args: argparse.Namespace, run_id: str, ids: list[str]) ->
     with langgraph_dev(extra_env=env) as url:
         client = BaselineClient(url, args.database_url)
         convs = conversations(run_id, "b", args.threads, args.turns, ids)
+        shards = [BaselineClient(url, args.database_url) for _ in range(-(-len(convs) // SHARD))]
+        pick = sharded(convs, shards)
         gate = asyncio.Semaphore(16)
 
         async def create(conv: Conversation) -> None:
@@ -290,7 +322,7 @@ async def run_baseline(args: argparse.Namespace, run_id: str, ids: list[str]) ->
         stats = Stats()
         done = await run_load(
             convs,
-            lambda c, s, k: client.request(c, s, k, stats),
+            lambda c, s, k: pick[c.ref].request(c, s, k, stats),
             stats,
             "baseline",
             args.max_seconds,

@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from collections.abc import MutableMapping
+from typing import Any
 
 from app.server.settings import ServerSettings, SettingsError
 
@@ -101,18 +102,23 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
+    from app.server.workers import Supervisor, reuse_port_available
+
     where = f"http://{args.host}:{args.port}/"
     print(f"Switchboard on {where} (API docs at {where}docs)", file=sys.stderr)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=10,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "timeout_graceful_shutdown": 10,
         # Longer than clients' idle pooled connections usually live, so a client rarely
         # reuses a connection the server is closing at that very moment.
-        timeout_keep_alive=75,
-    )
+        "timeout_keep_alive": 75,
+    }
+    if args.workers > 1 and reuse_port_available():
+        # A socket per worker, so the kernel balances connections (app/server/workers.py).
+        Supervisor(uvicorn.Config(APP_FACTORY, **options), args.workers).run()
+    else:
+        uvicorn.run(APP_FACTORY, workers=args.workers, **options)
     return 0

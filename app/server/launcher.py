@@ -110,18 +110,24 @@ def _is_worker(pid: int) -> bool:
     return b"resource_tracker" not in command
 
 
-def wait_ready(server: ServerProcess, timeout_s: float) -> None:
-    """Wait until ``/readyz`` answers 200 (or raise with the server's output)."""
+def wait_ready(server: ServerProcess, timeout_s: float, workers: int = 1) -> None:
+    """Wait until ``/readyz`` answers 200 from ``workers`` distinct workers (or raise with the
+    server's output). Each probe is a new connection, which the kernel may give any worker."""
     deadline = time.monotonic() + timeout_s
+    ready: set[object] = set()
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(
                 f"switchboard serve exited with code {server.process.returncode}:\n"
                 + server.log_tail()
             )
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
-                return
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            response = httpx.get(f"{server.url}/readyz", timeout=2.0)
+            if response.status_code == 200:
+                ready.add(response.json().get("worker"))
+                if len(ready) >= workers:
+                    return
+                continue
         time.sleep(0.3)
     raise TimeoutError(
         f"switchboard serve was not ready at {server.url} within {timeout_s:.0f}s:\n"
@@ -181,7 +187,7 @@ def serve_subprocess(
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        wait_ready(server, ready_timeout_s)
+        wait_ready(server, ready_timeout_s, workers)
         yield server
     finally:
         stop(process)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from anyio import to_thread
@@ -38,7 +39,7 @@ async def readyz(service: ServiceDep) -> JSONResponse:
     """Whether this worker can serve turns: its database (and Redis, when configured) answer."""
     checks = await to_thread.run_sync(service.ready)
     healthy = all(value == "ok" for value in checks.values())
-    body = Health(status="ok" if healthy else "unavailable", checks=checks)
+    body = Health(status="ok" if healthy else "unavailable", checks=checks, worker=os.getpid())
     return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
 
 

@@ -176,3 +176,4 @@ class Health(BaseModel):
 
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+    worker: int | None = Field(default=None, description="process id of the answering worker")
