@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.prebuilt import ToolNode
 
 from agents.base import make_agent_node
 from agents.billing import billing_agent
@@ -22,6 +21,7 @@ from agents.remember import remember
 from agents.spec import AgentSpec
 from agents.state import SupportState
 from agents.tech_support import tech_support_agent
+from agents.tool_node import InlineToolNode
 from agents.turn import (
     classify_intent,
     guard_input,
@@ -58,7 +58,9 @@ def build(
     builder.add_conditional_edges("classify_intent", route_intent)
     for spec in agents or default_agents():
         builder.add_node(spec.name, make_agent_node(spec))
-        tools = ToolNode(list(spec.tools), handle_tool_errors=True, wrap_tool_call=guard_tool_call)
+        tools = InlineToolNode(
+            list(spec.tools), handle_tool_errors=True, wrap_tool_call=guard_tool_call
+        )
         builder.add_node(spec.tools_node, tools)
         builder.add_conditional_edges(spec.name, route_after_agent)
         builder.add_edge(spec.tools_node, spec.name)
