@@ -127,6 +127,15 @@ class SqliteDatabase:
         return conn
 
     @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A connection for reads, each statement on its own (no write lock taken)."""
+        conn = self._connect()
+        try:
+            yield _SqliteTx(conn)
+        finally:
+            conn.close()
+
+    @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """Open a write-locked transaction; commit on success, roll back on error."""
         conn = self._connect()
@@ -197,9 +206,20 @@ class PostgresDatabase:
                 f"Cannot connect to PostgreSQL at {redact_url(url)} ({reason}). Start the server "
                 "and create the database, or unset SWITCHBOARD_DATABASE_URL to use SQLite."
             ) from exc
+        # Autocommit: a lone read is one round trip; transactions say BEGIN/COMMIT themselves.
         self._pool = ConnectionPool(
-            url, min_size=1, max_size=4, kwargs={"row_factory": dict_row}, open=True
+            url,
+            min_size=1,
+            max_size=4,
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            open=True,
         )
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A pooled connection for reads, each statement on its own (no BEGIN/COMMIT)."""
+        with self._pool.connection() as conn:
+            yield _PostgresTx(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

@@ -167,11 +167,11 @@ class TelcoStore:
         self.db.close()
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None:
-        with self.db.transaction() as tx:
+        with self.db.read() as tx:
             return tx.one(sql, params)
 
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
-        with self.db.transaction() as tx:
+        with self.db.read() as tx:
             return tx.all(sql, params)
 
     # -- business constants --------------------------------------------------------------------

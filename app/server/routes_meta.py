@@ -25,7 +25,7 @@ dev_router = APIRouter(tags=["dev"], dependencies=[Depends(limit_ip)])
 @router.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
 async def healthz() -> Health:
     """The process is up."""
-    return Health(status="ok")
+    return Health(status="ok", worker=os.getpid())
 
 
 @router.get(

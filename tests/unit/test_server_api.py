@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -255,9 +256,10 @@ def test_resending_a_client_message_id_runs_it_once(client: TestClient) -> None:
 
 
 def test_health_readiness_and_page(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
+    assert client.get("/healthz").json() == {"status": "ok", "checks": {}, "worker": os.getpid()}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ok" and ready["checks"]["database"] == "ok"
+    assert ready["worker"] == os.getpid()  # TestClient serves in this process
     page = client.get("/")
     assert page.status_code == 200 and "Switchboard" in page.text
     assert client.get("/static/app.js").status_code == 200
