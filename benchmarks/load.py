@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -163,9 +164,7 @@ async def storm(
     stats = Stats()
     results = await asyncio.gather(
         *(
-            clients[(i // SHARD) % len(clients)].request(
-                conv, Step("message", texts[i]), f"storm-{i}", stats
-            )
+            shard_of(i, clients).request(conv, Step("message", texts[i]), f"storm-{i}", stats)
             for i in texts
         )
     )
@@ -210,7 +209,7 @@ async def run_ours(args: argparse.Namespace, run_id: str, ids: list[str]) -> dic
                 await pools.enter_async_context(
                     httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300.0))
                 )
-                for _ in range(max(1, -(-max(args.threads, args.storm) // SHARD)))
+                for _ in range(shard_count(max(args.threads, args.storm)))
             ]
             http = shards[0]
             log(f"ours: {args.threads} threads x {args.turns} turns, {args.workers} workers")
@@ -259,9 +258,19 @@ def _log_has_errors(server: Any) -> bool:
     return "Traceback" in server.log_tail(200_000)
 
 
+def shard_count(conversations: int) -> int:
+    """How many clients ``conversations`` need at ``SHARD`` conversations each."""
+    return max(1, math.ceil(conversations / SHARD))
+
+
+def shard_of(index: int, clients: list[T]) -> T:
+    """The client of the ``index``-th conversation (or request)."""
+    return clients[(index // SHARD) % len(clients)]
+
+
 def sharded(convs: list[Conversation], clients: list[T]) -> dict[str, T]:
     """Each conversation's client (by ``ref``): ``SHARD`` conversations per client."""
-    return {conv.ref: clients[(i // SHARD) % len(clients)] for i, conv in enumerate(convs)}
+    return {conv.ref: shard_of(i, clients) for i, conv in enumerate(convs)}
 
 
 async def fault_phase(
@@ -309,7 +318,7 @@ async def run_baseline(args: argparse.Namespace, run_id: str, ids: list[str]) ->
     with langgraph_dev(extra_env=env) as url:
         client = BaselineClient(url, args.database_url)
         convs = conversations(run_id, "b", args.threads, args.turns, ids)
-        shards = [BaselineClient(url, args.database_url) for _ in range(-(-len(convs) // SHARD))]
+        shards = [BaselineClient(url, args.database_url) for _ in range(shard_count(len(convs)))]
         pick = sharded(convs, shards)
         gate = asyncio.Semaphore(16)
 

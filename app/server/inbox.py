@@ -230,14 +230,6 @@ class Inbox:
         )
         return bool(rows)
 
-    def mark_running(self, thread_id: str, seq: int) -> None:
-        """Record that processing of ``seq`` starts (a crash leaves it 'running')."""
-        self.db.rows(
-            "UPDATE sb_inbox SET status = 'running', attempts = attempts + 1, updated_at = ? "
-            "WHERE thread_id = ? AND seq = ?",
-            (time.time(), thread_id, seq),
-        )
-
     def finish(
         self,
         thread_id: str,

@@ -111,7 +111,7 @@ def test_interrupt_policy_cuts_the_running_turn_at_a_safe_point() -> None:
         service = service_of(client)
         thread = new_thread(client)
         first, _ = service.inbox.enqueue(thread, "message", {"text": "show my bills"})
-        service.inbox.mark_running(thread, first.seq)
+        service.inbox.claim_next(thread, first.seq)  # a worker started it
         assert service.inbox.request_cancel(thread) == 1  # a newer message asked it to stop
         service.runner.attempt(thread, "C1001", first.seq)
         cut = service.inbox.get(thread, first.seq)
@@ -131,7 +131,7 @@ def test_a_turn_cut_by_a_crash_is_finished_not_rerun(client: TestClient) -> None
     service = service_of(client)
     thread = new_thread(client)
     entry, _ = service.inbox.enqueue(thread, "message", {"text": "show my bills"})
-    service.inbox.mark_running(thread, entry.seq)
+    service.inbox.claim_next(thread, entry.seq)  # a worker started it
     session = Session(
         service.graph, thread, service.context_for("C1001"), metadata={"sb_seq": entry.seq}
     )
@@ -157,7 +157,7 @@ def test_a_message_accepted_but_never_started_runs_once(client: TestClient) -> N
     service = service_of(client)
     thread = new_thread(client)
     entry, _ = service.inbox.enqueue(thread, "message", {"text": "what plans are there"})
-    service.inbox.mark_running(thread, entry.seq)  # the worker died before the graph started
+    service.inbox.claim_next(thread, entry.seq)  # the worker died before the graph started
     final = service.runner.attempt(thread, "C1001", None)  # the sweeper's call
     assert final is None
     done = service.inbox.get(thread, entry.seq)
