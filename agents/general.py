@@ -7,10 +7,11 @@ from agents.spec import AgentSpec
 
 
 def general_agent() -> AgentSpec:
-    """The general agent's prompt and tools (identity lookup and human handoff only)."""
+    """The general agent: the roster's fallback (no task of its own; identity and handoff)."""
     return AgentSpec(
         name="general",
         prompt="general",
         tools=shared_tools(knowledge_base=False),
         write_tools=shared_write_tools(),
+        intents=frozenset({"out_of_scope"}),
     )

@@ -20,11 +20,3 @@ def shared_write_tools() -> frozenset[str]:
     from tools import handoff
 
     return frozenset(t.name for t in handoff.WRITE_TOOLS)
-
-
-def write_tool_names() -> frozenset[str]:
-    """Names of every tool, of any agent, that changes something."""
-    from tools import billing, handoff, plans, tech_support
-
-    modules = (billing, plans, tech_support, handoff)
-    return frozenset(tool.name for module in modules for tool in module.WRITE_TOOLS)

@@ -65,6 +65,31 @@ def support_extractor() -> FactExtractor:
     return FactExtractor(SUPPORT_PATTERNS)
 
 
+TOPIC_PHRASES = {
+    "requested_plan": "to {value}",
+    "bill": "for bill {value}",
+    "line": "on line {value}",
+    "issue": "about {value}",
+    "device": "for your {value}",
+}
+"""How a task slot reads after the task's name ("plan change" + "to Unlimited")."""
+PLAN_TITLES = {plan_id: name.title() for name, plan_id in PLAN_NAMES.items()}
+"""Plan ids → the plan as customers call it ("plus_40" → "Plus 40")."""
+
+
+def topic_phrase(slot: str, value: str) -> str:
+    """``value`` of ``slot`` as a phrase that follows a task's name ("" for other slots)."""
+    template = TOPIC_PHRASES.get(slot)
+    if template is None or not value:
+        return ""
+    shown = PLAN_TITLES.get(value, value) if slot == "requested_plan" else value
+    return template.format(value=shown)
+
+
+CALL_SLOTS = {"new_plan_id": "requested_plan", "bill_id": "bill", "line": "line"}
+"""Tool arguments → the task slot they fill (a pending write's frame names what it will do)."""
+
+
 WRITE_FACTS = {"change_plan": ("plan", "new_plan_id")}
 """Write tool → (fact slot, argument) recorded as a verified fact once the write succeeded."""
 UNCHANGED_MARKER = "Nothing was changed"

@@ -1,4 +1,4 @@
-"""What defines a sub-agent: its name, prompt, tools and digression policy."""
+"""What defines a sub-agent: name, prompt, tools, the intents it takes, its digression policy."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.tools import BaseTool
 
+from conversation.stack import DigressionPolicy
+
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """A topic sub-agent of the support graph."""
+    """A topic sub-agent of the support graph (declared once, in its own module)."""
 
     name: str
     """Agent name, also its graph node name."""
@@ -21,6 +23,18 @@ class AgentSpec:
     """Names of the tools that change something (at most one runs per model reply)."""
     policy: str = ""
     """A policy text replacing the prompt file (e.g. an external benchmark's policy)."""
+    intents: frozenset[str] = frozenset()
+    """Triage intents routed to this agent."""
+    task: str = ""
+    """How the bot names a task of this agent ("plan change"); empty: the agent opens no task
+    (the roster's fallback agent, which takes small talk and whatever no other agent takes)."""
+    topic_slots: tuple[str, ...] = ()
+    """Fact-sheet slots that tell one task of this agent from another in a sentence, in order
+    ("plan change to Unlimited": ``requested_plan``)."""
+    digression: DigressionPolicy = "allow"
+    """What a new, different request does while this agent's task waits for the customer
+    (a confirmation, or an answer to its question): ``allow`` answers it now and comes back,
+    ``ask_first`` asks before switching, ``defer`` queues it until the task is settled."""
 
     @property
     def tools_node(self) -> str:

@@ -6,12 +6,6 @@ from typing import Any, Literal, TypedDict
 
 from conversation.state import ConversationState
 
-Intent = Literal["billing", "plan_change", "tech_support", "out_of_scope", "none"]
-"""Topics the triage step can choose."""
-
-AgentName = Literal["billing", "plan_change", "tech_support", "general"]
-"""Agents that can answer a turn (``general`` handles small talk, off-topic and handoff)."""
-
 
 class QueuedTask(TypedDict):
     """A request waiting for the current task to finish."""
@@ -20,21 +14,22 @@ class QueuedTask(TypedDict):
     """What the customer asked."""
     intent: str
     """Its intent, when known (``""`` = classify it when it is taken up)."""
-    kind: Literal["split", "deferred"]
-    """``split``: another request of a multi-intent message (already in the history);
-    ``deferred``: a message sent while a confirmation was pending (added to the history
-    when it is taken up)."""
+    kind: Literal["split", "deferred", "asked"]
+    """``split``: another request of a multi-intent message (taken up without repeating it);
+    ``deferred``: a message that arrived while a task waited for the customer (repeated as
+    the newest message when it is taken up); ``asked``: such a message, while the customer is
+    asked whether to take it up now (the front of the queue only)."""
 
 
 class SupportState(ConversationState, total=False):
     """State of one support conversation (one thread)."""
 
-    intent: Intent
-    """Intent decided for the current turn."""
+    intent: str
+    """Intent decided for the current turn (a label of the triage classifier)."""
     act: str
     """Dialogue act of the current user message (greeting, yes, cancel, correction, ...)."""
-    agent: AgentName
-    """Agent handling the current turn."""
+    agent: str
+    """Agent handling the current turn (a name from the graph's roster)."""
     verified_customer_id: str | None
     """Customer verified by the lookup flow (unauthenticated sessions only); set by a tool."""
     pending_input: str | None
@@ -47,7 +42,3 @@ class SupportState(ConversationState, total=False):
     """Input-guard verdict for the current turn (``ok``, ``reason``)."""
     model_calls: int
     """Model calls made in the current turn."""
-
-
-class InputState(ConversationState, total=False):
-    """What a caller sends: one or more new messages."""

@@ -1,27 +1,38 @@
-"""Turn entry: guard the input, classify it and choose the agent (the graph's routers live here)."""
+"""Turn entry: guard the input, classify it and decide who answers (nodes bound to a roster)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from agents.base import last_user_text
+from agents.confirm_step import answer_call_message
 from agents.context import Context
-from agents.dialog import AGENT_FOR_INTENT, plan_turn, with_task_slots
+from agents.dialog import TASK_SLOTS, TurnPlan, plan_turn, with_task_slots
 from agents.guards.budget import over_budget
 from agents.input_guard import InvalidMessage, check_message
+from agents.roster import Roster
 from agents.slots import support_extractor
 from agents.state import SupportState
 from agents.triage import triage
+from conversation.facts import FactSheet
 from conversation.stack import top
 
-AgentNode = Literal["billing", "plan_change", "tech_support", "general"]
+Node = Callable[..., Any]
 
 
-def guard_input(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Start the turn: count it, reset per-turn fields, and refuse unusable input."""
+def guard_input(
+    state: SupportState, runtime: Runtime[Context]
+) -> Command[Literal["screen_input", "await_answer"]]:
+    """Start the turn: count it, reset per-turn fields, and refuse unusable input.
+
+    A refused message is removed again and answered with what is wrong; whatever waited for
+    the customer (a confirmation) still waits.
+    """
     context = runtime.context or Context()
     turn = state.get("turn", 0) + 1
     messages = state.get("messages", [])
@@ -37,79 +48,98 @@ def guard_input(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any
         update["messages"] = [AIMessage(content=str(problem), name="guard")]
         if isinstance(newest, HumanMessage):
             update["messages"].insert(0, RemoveMessage(id=newest.id or ""))
-        return update
+        return Command(goto="await_answer", update=update)
     if cleaned != newest.content:
         update["messages"] = [HumanMessage(content=cleaned, id=newest.id)]
     update["guard"] = {"ok": True, "reason": ""}
     update["ledger"] = {"turn": turn, "guard": {"input": "ok"}}
-    return update
+    return Command(goto="screen_input", update=update)
 
 
-def route_after_guard(state: SupportState) -> Literal["screen_input", "__end__"]:
-    """Refused input ends the turn; anything else is screened for hostile content."""
-    return "screen_input" if state.get("guard", {}).get("ok") else "__end__"
+def changed_task_values(before: FactSheet, after: FactSheet, slots: Sequence[str]) -> bool:
+    """Whether the message gave one of the task's ``slots`` a value different from before."""
+    for slot in slots:
+        old, new = before.get(slot), after.get(slot)
+        if new is not None and (old is None or old.get("value") != new.get("value")):
+            return True
+    return False
 
 
-def classify_intent(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Decide the intent and act, update the fact sheet, and plan the dialog stack."""
-    context = runtime.context or Context()
-    text = last_user_text(state)
-    current = top(state.get("stack") or [])
-    verdicts = triage(
-        text, context.model, context.classifier_threshold, current["task"] if current else ""
-    )
-    first = verdicts[0]
-    turn = state.get("turn", 0)
-    facts = support_extractor().apply(state.get("facts"), text, turn)
-    plan = plan_turn(state, verdicts)
-    plan.stack = with_task_slots(plan.stack, facts)
-    events = list(plan.events)
-    events += [f"correction: {slot}" for slot, fact in facts.items() if "corrected_from" in fact]
-    return {
-        **plan.update(),
-        "intent": first.intent,
-        "act": first.act,
-        "facts": facts,
-        "ledger": {
-            "turn": turn,
+def make_classify_intent(roster: Roster) -> Node:
+    """The node that decides the intent and act, updates facts and plans the dialog stack."""
+
+    def classify_intent(state: SupportState, runtime: Runtime[Context]) -> Command[str]:
+        context = runtime.context or Context()
+        text = last_user_text(state)
+        current = top(state.get("stack") or [])
+        verdicts = triage(
+            text, context.model, context.classifier_threshold, current["task"] if current else ""
+        )
+        first = verdicts[0]
+        turn = state.get("turn", 0)
+        before = state.get("facts") or {}
+        facts = support_extractor().apply(before, text, turn)
+        task_slots = roster.spec(current["agent"]).topic_slots if current else TASK_SLOTS
+        changed = changed_task_values(before, facts, task_slots)
+        plan = plan_turn(state, verdicts, roster, changed)
+        plan.stack = with_task_slots(plan.stack, facts)
+        events = list(plan.events)
+        events += [
+            f"correction: {slot}" for slot, fact in facts.items() if "corrected_from" in fact
+        ]
+        update = {
+            **plan.update(),
             "intent": first.intent,
             "act": first.act,
-            "classifier_path": first.path,
-            "agent": plan.agent,
-            "events": events,
-        },
-    }
+            "facts": facts,
+            "ledger": {
+                "turn": turn,
+                "intent": first.intent,
+                "act": first.act,
+                "classifier_path": first.path,
+                "agent": plan.agent,
+                "events": events,
+            },
+        }
+        goto = next_step(plan, roster, update)
+        return Command(goto=goto, update=update)
+
+    return classify_intent
 
 
-def route_intent(state: SupportState) -> AgentNode | Literal["reply_directly"]:
-    """The agent chosen by ``classify_intent``, or a direct reply decided without a model."""
-    if state.get("direct_reply"):
+def next_step(plan: TurnPlan, roster: Roster, update: dict[str, Any]) -> str:
+    """Where the turn goes after planning; adds the plan's messages to ``update``."""
+    if plan.direct_reply:
         return "reply_directly"
-    agent = state.get("agent", "general")
-    return agent if agent in AGENT_FOR_INTENT.values() else "general"
+    if plan.answer is not None and plan.pending is not None:
+        update["messages"] = [answer_call_message(plan.pending, plan.answer, plan.agent)]
+        return roster.spec(plan.agent).tools_node
+    if plan.replay:
+        update["messages"] = [HumanMessage(content=plan.replay)]
+    return roster.spec(plan.agent).name
+
+
+def classify_destinations(roster: Roster) -> tuple[str, ...]:
+    """Every node ``classify_intent`` may hand the turn to."""
+    return ("reply_directly", *roster.names, *roster.tools_nodes)
 
 
 def reply_directly(state: SupportState) -> dict[str, Any]:
-    """Say the reply that ``classify_intent`` decided (a cancel, a hand-off notice)."""
+    """Say the reply that ``classify_intent`` decided (a cancel, a question, a notice)."""
     return {
-        "messages": [AIMessage(content=state.get("direct_reply") or "", name="general")],
+        "messages": [AIMessage(content=state.get("direct_reply") or "", name=state.get("agent"))],
         "direct_reply": None,
     }
 
 
-ToolsNode = Literal["billing_tools", "plan_change_tools", "tech_support_tools", "general_tools"]
-
-
-def route_after_agent(
-    state: SupportState,
-) -> ToolsNode | Literal["guard_output", "stop_tool_loop"]:
+def route_after_agent(state: SupportState) -> str:
     """Run the agent's tools when its reply calls any (within the turn's model-call budget);
-    otherwise the reply goes through the output guard."""
+    otherwise the reply goes through the output guard. Returns a node name (the tools node
+    is ``<agent>_tools``; the graph lists every destination from its roster)."""
     messages = state.get("messages", [])
     last = messages[-1] if messages else None
     if isinstance(last, AIMessage) and last.tool_calls:
         if over_budget(state):
             return "stop_tool_loop"
-        agent = state.get("agent", "general")
-        return f"{agent}_tools"  # type: ignore[return-value]
+        return f"{last.name or state.get('agent')}_tools"
     return "guard_output"

@@ -13,12 +13,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, StreamMode
 
-from agents.confirmation import ask_first_reply, is_confirmation_answer
 from agents.context import Context
-from agents.guards.input_screen import inspect_input
 from agents.input_guard import check_message
 from app.token_relay import TokenRelay
-from conversation.facts import is_correction
 
 if TYPE_CHECKING:
     from app.observability.setup import Observability
@@ -46,6 +43,10 @@ TokenSink = Callable[[str, str], None]
 """Called with (agent, text chunk) as reply tokens stream."""
 UpdateSink = Callable[[str, Any], None]
 """Called with (node, update) after each graph step; raising stops the turn at that step."""
+
+
+class NothingToAnswer(RuntimeError):
+    """An answer arrived for a thread that is not paused waiting for one."""
 
 
 @dataclass
@@ -112,56 +113,15 @@ class Session:
     ) -> TurnResult:
         """Run a turn for the user message ``text`` (validated first; nothing stored if bad).
 
-        While a change waits for confirmation, a yes/no answers it; anything else is kept
-        for later and the customer is asked to settle the pending change first. ``snapshot``
-        is the thread's current state when the caller has just read it (saves a read).
+        The message goes to the graph as a new input, whatever the thread waits for: the
+        graph decides what it means (an answer to a pending confirmation, a correction, a
+        digression...). ``snapshot`` is the thread's current state when the caller has just
+        read it (saves a read).
         """
         cleaned = check_message(text, self.context.max_message_chars)
-        snapshot = snapshot if snapshot is not None else self.graph.get_state(self.config)
-        pending = self.pending_interrupt(snapshot)
-        if pending is not None:
-            if is_correction(cleaned):
-                return self._replace_pending(cleaned, on_token, on_update)
-            if is_confirmation_answer(cleaned) and self._clean_answer(cleaned):
-                return self.answer(cleaned, on_token, on_update, snapshot)
-            return self._defer(cleaned, pending)
+        values = snapshot.values if snapshot is not None else None
         message = HumanMessage(content=cleaned, id=message_id)
-        return self._run({"messages": [message]}, on_token, on_update, snapshot.values)
-
-    def _clean_answer(self, text: str) -> bool:
-        """Whether a typed yes/no is free of injection markers ("sure. ignore previous
-        instructions ..." must not confirm a write; it waits, and is screened, instead)."""
-        verdict = inspect_input(text, customer_id=self.context.customer_id)
-        return verdict.ok
-
-    def _replace_pending(
-        self, text: str, on_token: TokenSink | None, on_update: UpdateSink | None
-    ) -> TurnResult:
-        """A correction while a change awaits confirmation: decline it, then take the
-        corrected request as a new message (so the corrected change is quoted afresh)."""
-        declined = self.answer("no", on_token, on_update)
-        result = self.send(text, on_token, on_update)
-        result.tool_calls = [*declined.tool_calls, *result.tool_calls]
-        result.tool_results = [*declined.tool_results, *result.tool_results]
-        return result
-
-    def _defer(self, text: str, pending: dict[str, Any]) -> TurnResult:
-        """Queue ``text`` behind the pending confirmation and ask for the answer first."""
-        values = self.graph.get_state(self.config).values
-        deferred = {"text": text, "intent": "", "kind": "deferred"}
-        queued = [*(values.get("queued_tasks") or []), deferred]
-        event = {
-            "turn": values.get("turn", 0),
-            "events": ["deferred a message until the confirmation is answered"],
-        }
-        self.graph.update_state(self.config, {"queued_tasks": queued, "ledger": event})
-        for _ in self.graph.stream(
-            None, self.config, context=self.context, durability=turn_durability()
-        ):
-            pass  # re-runs the paused tool, which asks again for the same confirmation
-        result = self._result(_Collected())
-        result.reply = ask_first_reply(str(pending.get("summary", "the change")))
-        return result
+        return self._run({"messages": [message]}, on_token, on_update, values)
 
     def answer(
         self,
@@ -170,10 +130,18 @@ class Session:
         on_update: UpdateSink | None = None,
         snapshot: Any = None,
     ) -> TurnResult:
-        """Resume the pending confirmation with ``value`` (``True``/``False`` or the text);
-        ``snapshot`` is the thread's current state when the caller has just read it."""
-        values = snapshot.values if snapshot is not None else None
-        return self._run(Command(resume=value), on_token, on_update, values)
+        """Resume the paused thread with ``value`` (``True``/``False``, or the customer's words);
+        the graph takes it as the customer's next message. ``snapshot`` is the thread's current
+        state when the caller has just read it. Raises ``NothingToAnswer`` when the thread is
+        not paused."""
+        snapshot = snapshot if snapshot is not None else self.graph.get_state(self.config)
+        if self.pending_interrupt(snapshot) is None:
+            raise NothingToAnswer(
+                f"Thread {self.thread_id} is not waiting for an answer; send a message instead."
+            )
+        if isinstance(value, str):
+            value = check_message(value, self.context.max_message_chars)
+        return self._run(Command(resume=value), on_token, on_update, snapshot.values)
 
     def resume(
         self, on_token: TokenSink | None = None, on_update: UpdateSink | None = None
@@ -220,7 +188,7 @@ class Session:
             return self.config, nullcontext()
         if values is None:
             values = self.graph.get_state(self.config).values
-        turn = int(values.get("turn", 0)) + (0 if isinstance(payload, Command) else 1)
+        turn = int(values.get("turn", 0)) + 1  # a resume is the customer's next message too
         extra = self.observability.run_config(
             self.thread_id, turn, metadata=self.config.get("metadata")
         )

@@ -22,9 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from langgraph.checkpoint.memory import InMemorySaver
+
 from benchmarks._adversarial_cases import CATEGORIES, Case, CaseError, load_cases
 from benchmarks._adversarial_run import CaseResult, run_case
-from benchmarks._adversarial_wiring import WIRINGS, compile_support
+from graphs.support import compile_graph
+from tools.store import open_store
 
 LINKED_CACHES = ("models", "intent_classifier")
 """Data-dir entries shared with the normal data dir (so the local model is not rebuilt)."""
@@ -39,12 +42,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--model",
         default="scripted",
         help="scripted (compromised model, default), local, or any spec",
-    )
-    parser.add_argument(
-        "--wiring",
-        choices=WIRINGS,
-        default="current",
-        help="the graph as shipped, or with the guard nodes wired as proposed in docs/security.md",
     )
     parser.add_argument(
         "--category",
@@ -124,14 +121,10 @@ def select(cases: list[Case], categories: list[str], ids: list[str], limit: int 
     return chosen
 
 
-def run_suite(cases: list[Case], model: str, wiring: str, database_url: str) -> list[CaseResult]:
+def run_suite(cases: list[Case], model: str, database_url: str) -> list[CaseResult]:
     """Run ``cases`` on one compiled graph (in-memory checkpoints, one thread per case);
     a progress line per case goes to stderr."""
-    from langgraph.checkpoint.memory import InMemorySaver
-
-    from tools.store import open_store
-
-    graph = compile_support(wiring, InMemorySaver())
+    graph = compile_graph(InMemorySaver())
     store = open_store(database_url)
     real_model = None if model == "scripted" else model
     results = []
@@ -143,9 +136,7 @@ def run_suite(cases: list[Case], model: str, wiring: str, database_url: str) -> 
     return results
 
 
-def summarize(
-    results: list[CaseResult], model: str, wiring: str, skipped: dict[str, str]
-) -> dict[str, Any]:
+def summarize(results: list[CaseResult], model: str, skipped: dict[str, str]) -> dict[str, Any]:
     """Per-category and total counts, plus the acceptance counters."""
     categories: dict[str, dict[str, Any]] = {}
     for result in results:
@@ -163,7 +154,6 @@ def summarize(
     total = len(results)
     return {
         "model": model,
-        "wiring": wiring,
         "categories": categories,
         "skipped": skipped,
         "cases": total,
@@ -203,7 +193,7 @@ def _acceptance_line(summary: dict[str, Any]) -> str:
 
 def print_table(summary: dict[str, Any], results: list[CaseResult], verbose: bool) -> None:
     """Human-readable report."""
-    print(f"adversarial suite: model={summary['model']} wiring={summary['wiring']}")
+    print(f"adversarial suite: model={summary['model']}")
     print(f"{'category':24s}" + "".join(f" {c:>11}" for c in COLUMNS))
     for name, row in summary["categories"].items():
         print(_row(name, row))
@@ -234,12 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     skipped = {} if want_http else {"http_malformed": "skipped (--no-http or --category)"}
     with run_data_dir(args.data_dir) as directory:
         url = f"sqlite:///{directory / 'adversarial-telco.sqlite3'}"
-        results = run_suite(graph_cases, args.model, args.wiring, url) if graph_cases else []
+        results = run_suite(graph_cases, args.model, url) if graph_cases else []
         if want_http and not args.case:
             from benchmarks._adversarial_http import run_http_suite
 
             results += run_http_suite(url)
-    summary = summarize(results, args.model, args.wiring, skipped)
+    summary = summarize(results, args.model, skipped)
     if args.json:
         print(json.dumps(summary))
     else:

@@ -85,17 +85,24 @@ def find(stack: list[Frame], agent: str) -> Frame | None:
     return next((frame for frame in reversed(stack) if frame["agent"] == agent), None)
 
 
+def waiting(frame: Frame | None) -> bool:
+    """Whether ``frame`` waits for the customer: a confirmation, or an answer to its question."""
+    return frame is not None and (
+        frame["pending_action"] is not None or frame["step"] in ("gathering", "confirming")
+    )
+
+
 def decide_digression(current: Frame | None, policy: DigressionPolicy) -> DigressionDecision:
     """What to do when a new task arrives while ``current`` is open, under its agent's policy.
 
-    No open frame → push. A pending confirmation always asks first (the user must settle or
-    set aside the write). ``defer`` queues the new task until the current step completes;
-    ``ask_first`` asks; ``allow`` pushes.
+    A frame that waits for nothing (none open, done, or already answered) lets the new task
+    open on top. One that waits for the customer — a pending confirmation, or an answer to
+    its question — follows the policy: ``allow`` pushes the new task and comes back,
+    ``ask_first`` asks before switching, ``defer`` queues the new task until this one is
+    settled. A pending confirmation is never dropped by any of them.
     """
-    if current is None or current["step"] == "done":
+    if not waiting(current):
         return "push"
-    if current["pending_action"] is not None:
-        return "ask_first"
     if policy == "defer":
         return "defer"
     if policy == "ask_first":
@@ -109,35 +116,36 @@ def describe_slots(slots: dict[str, str], limit: int = 4) -> str:
     return ", ".join(items)
 
 
-def resume_line(frame: Frame) -> str:
-    """The sentence that takes the user back to a frame: ``Back to your <task>: ...``."""
-    line = f"Back to your {frame['task']}"
-    details = describe_slots(frame["slots"])
+def go_ahead_question(topic: str) -> str:
+    """The yes/no question that re-asks a pending confirmation."""
+    return f"Your {topic} is still waiting for your answer: shall I go ahead (yes or no)?"
+
+
+def resume_line(frame: Frame, topic: str) -> str:
+    """The sentence that takes the customer back to ``frame`` (``topic`` names its task and
+    the values that identify it, e.g. "plan change to Unlimited")."""
     if frame["pending_action"] is not None:
-        summary = str(frame["pending_action"].get("summary", "the pending change"))
-        return f"{line}: you still need to confirm {summary}. Shall I go ahead?"
-    if details:
-        return f"{line}: we had {details}."
-    return f"{line}."
+        return f"Back to your {topic}: shall I go ahead?"
+    return f"Back to your {topic}."
 
 
-def ask_first_line(current: Frame, new_task: str) -> str:
-    """The question asked before leaving a frame whose step must not be interrupted."""
+def ask_first_line(current: Frame, topic: str, new_task: str) -> str:
+    """The question asked before leaving a frame that waits for the customer (``topic`` names
+    the waiting task). A yes means: answer the new request first, and come back."""
     if current["pending_action"] is not None:
-        summary = str(current["pending_action"].get("summary", "a change"))
         return (
-            f"Before we move on to {new_task}: {summary} is still waiting for your "
-            "confirmation. Should I set it aside and come back to it afterwards?"
+            f"Before we move on to {new_task}: your {topic} is still waiting for your yes or "
+            f"no. Shall I look at {new_task} first and come back to your {topic} afterwards?"
         )
     return (
-        f"We're in the middle of your {current['task']}. "
-        f"Shall we switch to {new_task} now and come back to it afterwards?"
+        f"We're in the middle of your {topic}. Shall we switch to {new_task} now and come back "
+        "to it afterwards?"
     )
 
 
-def defer_line(current: Frame, new_task: str) -> str:
-    """The sentence that tells the user a new task is queued until the current one is done."""
-    return f"Noted — I'll take up {new_task} right after we finish your {current['task']}."
+def defer_line(topic: str, new_task: str) -> str:
+    """The sentence that tells the customer a new task is queued until the current one is done."""
+    return f"Noted — I'll take up {new_task} right after we finish your {topic}."
 
 
 # --- multi-intent queueing ---------------------------------------------------------------

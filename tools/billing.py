@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from tools.auth import Session, open_session, own_bill, own_payment_method
@@ -115,7 +116,7 @@ def _payment_request_quote(session: Session, bill_id: str) -> Quote | str:
 
 
 @tool(parse_docstring=True)
-def send_payment_request(bill_id: str, *, runtime: ToolRuntime[Any, Any]) -> str:
+def send_payment_request(bill_id: str, *, runtime: ToolRuntime[Any, Any]) -> str | ToolMessage:
     """Send the customer a payment request (by e-mail) for an issued or overdue bill.
 
     Asks the customer to confirm first.
@@ -194,7 +195,7 @@ def _after_payment(w: StoreWriter, customer_id: str) -> str:
 @tool(parse_docstring=True)
 def make_payment(
     bill_id: str, payment_method_id: str | None = None, *, runtime: ToolRuntime[Any, Any]
-) -> str:
+) -> str | ToolMessage:
     """Pay a bill in full with a payment method on file (the default one if not given).
 
     Asks the customer to confirm the exact amount first.

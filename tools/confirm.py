@@ -1,11 +1,8 @@
-"""Explicit yes/no confirmation of a write, as a LangGraph interrupt enforced in code."""
+"""Reading a customer's answer to a confirmation: only a clear yes approves a write."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from langgraph.types import interrupt
 
 YES_WORDS = frozenset(
     {
@@ -50,13 +47,3 @@ def is_yes(answer: object) -> bool:
     if any(word in NEGATIONS for word in words):
         return False
     return text in YES_PHRASES or words[0] in YES_WORDS or text in YES_WORDS
-
-
-def confirm(summary: str, details: dict[str, Any], *, tool: str = "") -> bool:
-    """Pause the graph until the customer answers; return whether they said yes.
-
-    The interrupt payload is ``{"kind": "confirm", "tool", "summary", "details"}``; resume
-    with ``Command(resume=True)``, ``"yes"``, ``"no"``... Anything not clearly yes declines.
-    """
-    answer = interrupt({"kind": "confirm", "tool": tool, "summary": summary, "details": details})
-    return is_yes(answer)

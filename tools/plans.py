@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from tools.auth import Session, open_session, own_line, store_for
@@ -105,7 +106,7 @@ def price_plan_change(
 @tool(parse_docstring=True)
 def change_plan(
     new_plan_id: str, line: str | None = None, *, runtime: ToolRuntime[Any, Any]
-) -> str:
+) -> str | ToolMessage:
     """Move a line to another plan. Asks the customer to confirm the new price first.
 
     Args:
@@ -172,7 +173,9 @@ def _refuel_quote(session: Session, amount_gb: float, line_ref: str | None) -> Q
 
 
 @tool(parse_docstring=True)
-def refuel_data(gb: float, line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str:
+def refuel_data(
+    gb: float, line: str | None = None, *, runtime: ToolRuntime[Any, Any]
+) -> str | ToolMessage:
     """Buy extra data for the current cycle: $10 per GB, at most 2 GB per refuel.
 
     Asks the customer to confirm the price first.
@@ -226,7 +229,7 @@ def _roaming_quote(session: Session, enabled: bool, line_ref: str | None) -> Quo
 @tool(parse_docstring=True)
 def toggle_roaming(
     enabled: bool, line: str | None = None, *, runtime: ToolRuntime[Any, Any]
-) -> str:
+) -> str | ToolMessage:
     """Turn international roaming on or off for a line. Asks the customer to confirm first.
 
     Args:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Literal
 
 from langchain.tools import ToolRuntime, tool
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from tools.auth import Session, open_session, own_line
@@ -241,7 +242,7 @@ def _resume_quote(session: Session, line_ref: str | None) -> Quote | str:
 
 
 @tool(parse_docstring=True)
-def resume_line(line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str:
+def resume_line(line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str | ToolMessage:
     """Resume (reactivate) a suspended line.
 
     Only possible when no bill is overdue and the line's contract has not ended; otherwise
@@ -294,7 +295,7 @@ def open_ticket(
     line: str | None = None,
     *,
     runtime: ToolRuntime[Any, Any],
-) -> str:
+) -> str | ToolMessage:
     """Open a support ticket for the technical team. Asks the customer to confirm first.
 
     Args:

@@ -1,4 +1,12 @@
-"""The one path every write tool takes: run once, quote, confirm, re-check, execute."""
+"""The one path every write tool takes: quote and ask, then act once on the customer's answer.
+
+A write runs in two tool calls. The model's call (id ``X``) only quotes: the quote is stored and
+the tool returns an *awaiting* tool message, so the history never holds a call without its
+result and nothing waits inside a tool. The conversation engine asks the customer; their yes or
+no comes back as a second call of the same tool with id ``X:yes`` or ``X:no`` (ids a model
+cannot produce: every model call id is rewritten per thread), which re-checks the stored quote
+and executes, or records the decline — at most once per id.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.messages import ToolMessage
+
 from tools.auth import Session
-from tools.confirm import confirm
-from tools.store import StoreWriter, WriteConflict
+from tools.store import Confirmation, StoreWriter, WriteConflict
 
 MISSING_CALL_ID = (
     "This write tool must be called as a model tool call (it has no tool_call_id), so it "
     "cannot guarantee running once; nothing was changed."
+)
+AWAITING_KIND = "confirm"
+"""``ToolMessage.artifact["kind"]`` of a quote waiting for the customer's yes or no."""
+ANSWERS = {"yes": True, "no": False}
+"""Suffix of an answer call's id → whether the customer approved."""
+NO_QUOTE = (
+    "There is no quote to answer for this call: the customer was never asked. Nothing was "
+    "changed; call the tool again to quote it."
 )
 
 
@@ -33,15 +50,47 @@ QuoteFn = Callable[[], "Quote | str"]
 ExecuteFn = Callable[[StoreWriter, Quote], str]
 
 
-def confirmed_write(session: Session, quote: QuoteFn, execute: ExecuteFn) -> str:
-    """Run a write at most once per tool-call id, only after an explicit yes.
+def answer_call_id(call_id: str, approved: bool) -> str:
+    """The id of the call that carries the customer's answer to the quote of ``call_id``."""
+    return f"{call_id}:{'yes' if approved else 'no'}"
 
-    1. a tool-call id that already ran returns its stored result (no new interrupt);
-    2. ``quote()`` says what will happen (a ``str`` is a refusal: nothing to confirm) and
-       is stored, so a resumed run asks about exactly what was shown;
-    3. the customer confirms it (LangGraph interrupt);
-    4. ``quote()`` runs again: if anything differs from what was confirmed, abort;
-    5. ``execute`` runs and the call is recorded in the same transaction.
+
+def parse_answer_id(call_id: str) -> tuple[str, bool] | None:
+    """``(quoted call id, approved)`` for an answer call's id, ``None`` for a model's call."""
+    quoted, _, suffix = call_id.rpartition(":")
+    if not quoted or suffix not in ANSWERS:
+        return None
+    return quoted, ANSWERS[suffix]
+
+
+def awaiting(session: Session, shown: Confirmation) -> ToolMessage:
+    """The tool message of a quote: what will happen, and that nothing happened yet."""
+    return ToolMessage(
+        content=(
+            f"Quoted, not done: waiting for the customer's yes or no. {shown.summary} "
+            "Nothing was changed yet."
+        ),
+        name=session.tool,
+        tool_call_id=session.tool_call_id or "",
+        artifact={
+            "kind": AWAITING_KIND,
+            "tool": session.tool,
+            "call_id": session.tool_call_id,
+            "summary": shown.summary,
+            "details": shown.details,
+        },
+    )
+
+
+def confirmed_write(session: Session, quote: QuoteFn, execute: ExecuteFn) -> str | ToolMessage:
+    """Quote a write (the model's call), or act on the customer's answer (an answer call).
+
+    1. a tool-call id that already ran returns its stored result;
+    2. a model's call: ``quote()`` says what will happen (a ``str`` is a refusal), it is
+       stored, and an awaiting tool message is returned — nothing runs;
+    3. an answer call (``X:yes`` / ``X:no``) reads the quote stored for ``X``: a no records
+       the decline; a yes re-runs ``quote()`` and, if nothing differs from what was shown,
+       executes and records the call in the same transaction.
     """
     if not session.tool_call_id:
         return MISSING_CALL_ID
@@ -49,19 +98,32 @@ def confirmed_write(session: Session, quote: QuoteFn, execute: ExecuteFn) -> str
     done = store.tool_run(call_id)
     if done is not None:
         return done.result
-    shown = store.confirmation(call_id)  # set when this is the resume of an asked question
-    if shown is None:
+    answer = parse_answer_id(call_id)
+    if answer is None:
         first = quote()
         if isinstance(first, str):
             return first
         shown = store.save_confirmation(
             call_id, session.tool, session.customer_id, first.summary, first.details
         )
-    if not confirm(shown.summary, shown.details, tool=session.tool):
+        return awaiting(session, shown)
+    quoted, approved = answer
+    asked = store.confirmation(quoted)
+    if asked is None:
+        return NO_QUOTE
+    other = store.tool_run(answer_call_id(quoted, not approved))
+    if other is not None:  # the quote was already answered the other way
+        return other.result
+    if not approved:
         return _finish(
             session,
-            f"Declined: the customer did not confirm ({shown.summary}). Nothing was changed.",
+            f"Declined: the customer did not confirm ({asked.summary}). Nothing was changed.",
         )
+    return _execute(session, asked, quote, execute)
+
+
+def _execute(session: Session, shown: Confirmation, quote: QuoteFn, execute: ExecuteFn) -> str:
+    """Run a confirmed write if its terms still hold (re-quoted now), recording it once."""
     current = quote()
     confirmed = Quote(shown.summary, shown.details)
     if isinstance(current, str):
@@ -73,8 +135,9 @@ def confirmed_write(session: Session, quote: QuoteFn, execute: ExecuteFn) -> str
             f"{shown.summary} Now: {current.summary} Nothing was changed; ask the customer to "
             "confirm the new terms.",
         )
+    call_id = session.tool_call_id or ""
     try:
-        return store.run_write(
+        return session.store.run_write(
             call_id, session.tool, session.customer_id, lambda w: execute(w, current)
         )
     except WriteConflict:

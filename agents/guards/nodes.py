@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -13,10 +13,13 @@ from agents.context import Context
 from agents.guards.claims import Claim
 from agents.guards.input_screen import InputVerdict, inspect_input
 from agents.guards.output_guard import Review, correction_note, review_reply
+from agents.models import chat_model
+from agents.prompting import build_prompt
+from agents.roster import Roster
+from agents.spec import AgentSpec
 from agents.state import SupportState
 
 security_log = logging.getLogger("switchboard.security")
-AGENT_PROMPTS = frozenset({"billing", "plan_change", "tech_support", "general"})
 
 
 def ledger_update(
@@ -104,7 +107,6 @@ def screen_input(state: SupportState, runtime: Runtime[Context]) -> dict[str, An
             "reason": "flagged: " + ",".join(verdict.flags),
             "input": verdict.to_dict(),
         },
-        "agent": "general",
         "ledger": ledger_update(
             state, verdict.ledger_guard(), [f"input_flagged: {','.join(verdict.flags)}"]
         ),
@@ -149,19 +151,13 @@ def plan_catalog(database_url: str) -> dict[str, str]:
         return {}
 
 
-def regenerate_reply(state: Mapping[str, Any], context: Context, claims: list[Claim]) -> str | None:
+def regenerate_reply(
+    state: Mapping[str, Any], context: Context, claims: list[Claim], spec: AgentSpec
+) -> str | None:
     """One more model call for the same agent, told which claims lacked support (no tools)."""
-    from agents.models import chat_model
-    from agents.prompting import build_prompt
-
-    agent = str(state.get("agent") or "general")
     window = list(state.get("messages") or [])[:-1]
     trimmed: dict[str, Any] = {**state, "messages": window}
-    prompt = build_prompt(
-        agent if agent in AGENT_PROMPTS else "general",
-        trimmed,  # type: ignore[arg-type]
-        context,
-    )
+    prompt = build_prompt(spec.prompt, trimmed, context, system=spec.policy or None)  # type: ignore[arg-type]
     reply = chat_model(context.model).invoke(
         [*prompt.messages, SystemMessage(content=correction_note(claims))]
     )
@@ -184,23 +180,32 @@ def final_reply(state: Mapping[str, Any]) -> AIMessage | None:
     return None
 
 
-def review(state: Mapping[str, Any], context: Context) -> Review | None:
+def review(state: Mapping[str, Any], context: Context, roster: Roster) -> Review | None:
     """Review the turn's final reply against its sources (``None`` when there is no reply)."""
     reply = final_reply(state)
     if reply is None or reply.name == "guard":
         return None
+    spec = roster.spec(state.get("agent"))
     return review_reply(
         str(reply.content),
         turn_sources(state),
         plan_catalog(context.database_url),
-        lambda claims: regenerate_reply(state, context, claims),
+        lambda claims: regenerate_reply(state, context, claims, spec),
     )
 
 
-def guard_output(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Node between a final reply and ``remember``: keep, regenerate once, or replace it."""
-    context = runtime.context or Context()
-    result = review(state, context)
+def make_guard_output(roster: Roster) -> Callable[..., dict[str, Any]]:
+    """The node between a final reply and ``remember``: keep, regenerate once, or replace it."""
+
+    def guard_output(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
+        return checked_reply(state, runtime.context or Context(), roster)
+
+    return guard_output
+
+
+def checked_reply(state: SupportState, context: Context, roster: Roster) -> dict[str, Any]:
+    """The output guard's state update for the turn's final reply."""
+    result = review(state, context, roster)
     if result is None:
         return {}
     update: dict[str, Any] = {"ledger": ledger_update(state, result.ledger_guard())}

@@ -20,6 +20,7 @@ from app.observability.runtree import TurnTrace
 from app.observability.setup import Observability
 from app.observability.turnfacts import TurnFacts
 from app.session import Session
+from tools.write_flow import parse_answer_id
 
 GraphFactory = Callable[[Any], Any]
 """Compiles a graph with the given checkpointer (default: ``graphs.support.compile_graph``)."""
@@ -191,7 +192,11 @@ class ScenarioRunner:
         record.phase = result.phase
         record.classifier_path = ledger.get("classifier_path")
         record.folded = int(ledger.get("folded") or 0)
-        record.tool_calls = [{"name": c["name"], "args": c["args"]} for c in result.tool_calls]
+        record.tool_calls = [  # the engine's answer calls carry a yes/no, not a model's choice
+            {"name": c["name"], "args": c["args"]}
+            for c in result.tool_calls
+            if parse_answer_id(str(c["id"])) is None
+        ]
         record.tool_results = list(result.tool_results)
         record.reply = result.reply
         record.interrupt = result.interrupt

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, get_args
+from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 
 from agents.context import Context
 from agents.input_guard import InvalidMessage
-from agents.state import AgentName
+from agents.roster import support_roster
 from app.locks import Lease, TurnLocks
 from app.observability.setup import Observability
 from app.server.inbox import Entry, Inbox
-from app.session import Session, TurnResult, update_messages
+from app.session import NothingToAnswer, Session, TurnResult, update_messages
 
 log = logging.getLogger("switchboard.server.turns")
 
-AGENT_NODES: frozenset[str] = frozenset(get_args(AgentName))
-"""Graph nodes whose model output is the reply (tokens from other nodes are not streamed)."""
 EventSink = Callable[[str, dict[str, Any]], None]
 """Receives (event kind, payload) as a turn runs: token, agent, tool."""
 ContextFactory = Callable[[str | None], Context]
 """Builds the run context for the thread owner."""
-
-
-class NothingToConfirm(RuntimeError):
-    """A confirmation answer arrived, but the thread is not waiting for one."""
 
 
 class TurnCut(Exception):
@@ -62,6 +56,8 @@ class TurnRunner:
         self.interrupt_policy = interrupt_policy
         self.on_finished = on_finished
         self.observability = observability
+        self.agent_nodes = frozenset(support_roster().names)
+        """Nodes whose model output is the reply (tokens from other nodes are not streamed)."""
 
     def attempt(
         self,
@@ -122,7 +118,7 @@ class TurnRunner:
             return self.inbox.finish(
                 entry.thread_id, entry.seq, "failed", error=str(error), code="invalid_message"
             )
-        except NothingToConfirm as error:
+        except NothingToAnswer as error:
             return self.inbox.finish(
                 entry.thread_id, entry.seq, "failed", error=str(error), code="nothing_to_confirm"
             )
@@ -163,12 +159,11 @@ class TurnRunner:
         try:
             if entry.kind == "answer":
                 if not interrupted:
-                    raise NothingToConfirm("There is no pending confirmation to answer.")
+                    raise NothingToAnswer("There is no pending confirmation to answer.")
                 approve = bool(entry.payload["approve"])
                 return session.answer(approve, on_token, on_update, known), {}
             text = str(entry.payload["text"])
-            # While a confirmation is pending, Session.send decides: a yes/no answers it, a
-            # correction replaces it, anything else waits behind it.
+            # Whatever the thread waits for, the graph decides what the message means.
             message_id = f"{entry.thread_id}:{entry.seq}"
             return session.send(text, on_token, on_update, message_id, known), {}
         except TurnCut:
@@ -210,7 +205,7 @@ class TurnRunner:
         state: dict[str, Any] = {"agent": None}
 
         def on_token(node: str, text: str) -> None:
-            if sink is None or node not in AGENT_NODES:
+            if sink is None or node not in self.agent_nodes:
                 return  # classifier or summarizer output is not part of the reply
             if node != state["agent"]:
                 state["agent"] = node

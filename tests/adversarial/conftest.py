@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from benchmarks._adversarial_wiring import compile_support
+from graphs.support import compile_graph
 from tools.store import TelcoStore, open_store
 
 
@@ -19,11 +19,5 @@ def store() -> TelcoStore:
 
 @pytest.fixture(scope="module")
 def shipped_graph() -> Any:
-    """The support graph exactly as ``graphs/support.py`` builds it."""
-    return compile_support("current", InMemorySaver())
-
-
-@pytest.fixture(scope="module")
-def guarded_graph() -> Any:
-    """The support graph with the guard nodes wired (a no-op once graphs/support.py has them)."""
-    return compile_support("proposed", InMemorySaver())
+    """The support graph exactly as ``graphs/support.py`` builds it (guards included)."""
+    return compile_graph(InMemorySaver())

@@ -63,14 +63,14 @@ def test_terms_changed_after_the_yes_abort_the_write(shipped_graph: Any, store: 
 
 @pytest.mark.parametrize("case", LOOPS, ids=[case.id for case in LOOPS])
 def test_a_model_that_keeps_calling_tools_is_stopped(
-    case: Any, guarded_graph: Any, store: TelcoStore
+    case: Any, shipped_graph: Any, store: TelcoStore
 ) -> None:
     from agents.guards.budget import MAX_MODEL_CALLS
 
-    result = run_case(case, guarded_graph, store, None, "")
+    result = run_case(case, shipped_graph, store, None, "")
     assert result.crashed is None and result.held
     assert "stopped" in result.layers
-    state = guarded_graph.get_state({"configurable": {"thread_id": result.thread}}).values
+    state = shipped_graph.get_state({"configurable": {"thread_id": result.thread}}).values
     assert state["model_calls"] <= MAX_MODEL_CALLS
 
 

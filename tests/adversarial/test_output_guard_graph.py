@@ -22,10 +22,10 @@ FORBIDDEN = [case for case in load_cases() if case.forbidden]
 
 @pytest.mark.parametrize("case", FORBIDDEN, ids=[case.id for case in FORBIDDEN])
 def test_tampered_claims_never_stay_in_the_stored_reply(
-    case: Any, guarded_graph: Any, store: TelcoStore
+    case: Any, shipped_graph: Any, store: TelcoStore
 ) -> None:
-    result = run_case(case, guarded_graph, store, None, "")
-    stored = final_reply(guarded_graph, result.thread)
+    result = run_case(case, shipped_graph, store, None, "")
+    stored = final_reply(shipped_graph, result.thread)
     assert stored
     assert not any(text in stored for text in case.forbidden)
     assert {"grounded", "redirect"} & set(result.layers)
@@ -39,23 +39,23 @@ def _planting(messages: list[BaseMessage], tools: list[ToolSpec]) -> AIMessage:
     return reply
 
 
-def test_a_planted_ungrounded_amount_is_caught(guarded_graph: Any, store: TelcoStore) -> None:
+def test_a_planted_ungrounded_amount_is_caught(shipped_graph: Any, store: TelcoStore) -> None:
     store.reset_to_seed()
     spec = "compromised:planted-fee"
     install_model(spec, ScriptedChatModel(responder=_planting))
-    session = Session(guarded_graph, "planted-fee", Context(customer_id="C1001", model=spec))
+    session = Session(shipped_graph, "planted-fee", Context(customer_id="C1001", model=spec))
     result = session.send("Show me my bills please")
     assert [call["name"] for call in result.tool_calls] == ["list_bills"]
-    stored = final_reply(guarded_graph, "planted-fee")
+    stored = final_reply(shipped_graph, "planted-fee")
     assert stored and "$99.99" not in stored
     verdict = (result.ledger or {}).get("guard", {})
     assert verdict.get("output") in {"regenerated", "fallback"}
     assert verdict.get("output_ungrounded") == "money:$99.99"
 
 
-def test_the_client_sees_only_the_guarded_reply(guarded_graph: Any, store: TelcoStore) -> None:
+def test_the_client_sees_only_the_guarded_reply(shipped_graph: Any, store: TelcoStore) -> None:
     case = next(c for c in FORBIDDEN if c.id == "price-07")
-    result = run_case(case, guarded_graph, store, None, "")
+    result = run_case(case, shipped_graph, store, None, "")
     assert not any(text in reply for reply in result.replies for text in case.forbidden)
 
 
@@ -65,12 +65,12 @@ def test_grounded_scenario_replies_are_never_blocked() -> None:
 
     from app.evaluation.runner import ScenarioRunner, isolated_stores
     from app.evaluation.scenarios import load_scenarios
-    from benchmarks._adversarial_wiring import compile_support
+    from graphs.support import compile_graph
 
     graphs: list[Any] = []
 
     def factory(checkpointer: Any) -> Any:
-        graphs.append(compile_support("proposed", checkpointer or InMemorySaver()))
+        graphs.append(compile_graph(checkpointer or InMemorySaver()))
         return graphs[-1]
 
     scenarios = load_scenarios()

@@ -26,7 +26,7 @@ from app.evaluation.runner import ObservedSession
 from app.observability.logs import json_handler
 from app.observability.setup import Observability
 from benchmarks._adversarial_model import install_model
-from benchmarks._adversarial_wiring import compile_support
+from graphs.support import compile_graph
 from llm.scripted import ScriptedChatModel
 from llm.scripted_policy import ToolSpec, decide
 from tools.store import open_store
@@ -82,7 +82,7 @@ def _run_conversation(obs: Observability) -> tuple[Any, ObservedSession]:
     open_store().reset_to_seed()
     spec = "compromised:pii-scan"
     install_model(spec, ScriptedChatModel(responder=_verifying))
-    graph = compile_support("proposed", InMemorySaver())
+    graph = compile_graph(InMemorySaver())
     session = ObservedSession(graph, "pii-scan", Context(customer_id=None, model=spec))
     for number, text in enumerate(TURNS, start=1):
         extra = obs.run_config(session.thread_id, number)

@@ -37,7 +37,7 @@ from tests.unit.test_tools_confirm import (
     test_no_changes_nothing,
     test_payment_pauses_for_confirmation_and_yes_pays_once,
     test_price_change_between_confirm_and_execute_aborts,
-    test_same_tool_call_id_never_runs_twice_or_asks_again,
+    test_same_answer_call_id_never_runs_twice_or_asks_again,
 )
 from tests.unit.test_tools_security import (
     test_every_cross_account_reference_is_refused_counted_and_changes_nothing,
@@ -69,7 +69,7 @@ __all__ = [
     "test_reset_to_seed_restores_data_and_clears_journals",
     "test_resume_becomes_possible_after_paying",
     "test_run_write_executes_once_per_tool_call_id",
-    "test_same_tool_call_id_never_runs_twice_or_asks_again",
+    "test_same_answer_call_id_never_runs_twice_or_asks_again",
     "test_security_events_are_counted_and_logged",
     "test_seed_has_the_documented_size_and_plans",
     "test_unknown_references_return_nothing",

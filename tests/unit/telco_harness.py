@@ -1,4 +1,4 @@
-"""A tiny graph (one ToolNode, in-memory checkpoints) that runs telco tools as a model would."""
+"""A tiny graph (one ToolNode, in-memory checkpoints) that runs telco tools as the agents do."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.prebuilt import ToolNode
-from langgraph.types import Command
 
+from agents.confirm_step import answer_call_message, awaiting_quote
 from agents.guards.tool_results import guard_tool_call
+from tools.confirm import is_yes
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,13 @@ class Outcome:
 
     text: str | None
     interrupt: dict[str, Any] | None
+    """The quote a write waits on (its tool message's artifact), as the engine asks it."""
     state: dict[str, Any]
 
 
 class ToolHarness:
     """Runs tool calls through a real ``ToolNode`` (guarded as in the support graph) with
-    interrupts and checkpoints."""
+    checkpoints; a write's quote is answered the way the support graph's engine does it."""
 
     def __init__(
         self, tools: Sequence[BaseTool], database_url: str, customer_id: str | None = "C1001"
@@ -72,16 +74,30 @@ class ToolHarness:
         return self._run({"messages": [message]}, thread)
 
     def resume(self, answer: object, *, thread: str = "t1") -> Outcome:
-        """Answer the pending confirmation."""
-        return self._run(Command(resume=answer), thread)
+        """Answer the newest quote of ``thread``: the write's answer call (``X:yes``/``X:no``)."""
+        messages = self.graph.get_state(self._config(thread)).values.get("messages") or []
+        quote = next(q for m in reversed(messages) if (q := awaiting_quote(m)) is not None)
+        args = next(
+            c["args"]
+            for m in messages
+            if isinstance(m, AIMessage)
+            for c in m.tool_calls
+            if c["id"] == quote["call_id"]
+        )
+        pending = {**quote, "args": args}
+        message = answer_call_message(pending, is_yes(answer), "harness")
+        return self._run({"messages": [message]}, thread)
+
+    @staticmethod
+    def _config(thread: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": thread}}
 
     def _run(self, payload: Any, thread: str) -> Outcome:
-        config: RunnableConfig = {"configurable": {"thread_id": thread}}
-        result = self.graph.invoke(payload, config, context=self.context)
-        interrupts = result.get("__interrupt__") or []
-        if interrupts:
-            return Outcome(None, dict(interrupts[0].value), dict(result))
+        result = self.graph.invoke(payload, self._config(thread), context=self.context)
         last = result["messages"][-1]
+        quote = awaiting_quote(last)
+        if quote is not None:
+            return Outcome(None, quote, dict(result))
         text = last.content if isinstance(last, ToolMessage) else None
         return Outcome(str(text) if text is not None else None, None, dict(result))
 

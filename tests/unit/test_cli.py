@@ -88,7 +88,7 @@ def test_a_thread_resumed_in_a_new_process_keeps_its_history(
     assert again.returncode == 0, again.stderr
     (result,) = turns(again.stdout)
     assert result["thread"] == thread
-    assert result["turn"] == 3  # the two earlier user turns were kept across processes
+    assert result["turn"] == 4  # the three earlier messages (the yes too) were kept
 
 
 @pytest.mark.parametrize(

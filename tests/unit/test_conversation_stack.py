@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from conversation.stack import (
-    DigressionPolicy,
     ask_first_line,
     decide_digression,
     enqueue,
@@ -32,8 +31,8 @@ def test_billing_interrupted_by_tech_support_resumes_with_slots_intact() -> None
     resumed = top(stack)
     assert resumed is not None
     assert resumed["slots"] == {"bill_month": "March", "amount": "42.10"}
-    assert (
-        resume_line(resumed) == "Back to your bill question: we had bill month March, amount 42.10."
+    assert resume_line(resumed, "bill question for March") == (
+        "Back to your bill question for March."
     )
 
 
@@ -45,30 +44,40 @@ def test_cancel_pops_the_current_frame_only() -> None:
     assert pop([]) == ([], None)
 
 
-def test_pending_confirmation_asks_first_whatever_the_policy() -> None:
+@pytest.mark.parametrize(
+    ("policy", "decision"), [("allow", "push"), ("ask_first", "ask_first"), ("defer", "defer")]
+)
+def test_the_policy_decides_while_a_confirmation_is_pending(policy: str, decision: str) -> None:
     stack = push([], new_frame("plan_change", "plan change", 1))
     stack = update_top(stack, step="confirming", pending_action={"summary": "the switch to Max 50"})
-    current = top(stack)
-    policies: list[DigressionPolicy] = ["allow", "ask_first", "defer"]
-    for policy in policies:
-        assert decide_digression(current, policy) == "ask_first"
-    line = ask_first_line(current, "a billing question")  # type: ignore[arg-type]
-    assert "the switch to Max 50" in line and "confirmation" in line
+    assert decide_digression(top(stack), policy) == decision  # type: ignore[arg-type]
+
+
+def test_asking_first_about_a_pending_change_names_it_and_the_new_request() -> None:
+    frame = new_frame("plan_change", "plan change", 1)
+    frame["pending_action"] = {"summary": "the switch to Max 50"}
+    line = ask_first_line(frame, "plan change to Max 50", "your billing question")
+    assert "your plan change to Max 50 is still waiting for your yes or no" in line
+    assert line.endswith("come back to your plan change to Max 50 afterwards?")
 
 
 @pytest.mark.parametrize(
     ("policy", "decision"), [("allow", "push"), ("ask_first", "ask_first"), ("defer", "defer")]
 )
-def test_policy_decides_without_pending_action(policy: str, decision: str) -> None:
+def test_policy_decides_while_a_frame_waits_for_an_answer(policy: str, decision: str) -> None:
     current = new_frame("billing", "bill", 1)
     assert decide_digression(current, policy) == decision  # type: ignore[arg-type]
     assert decide_digression(None, policy) == "push"  # type: ignore[arg-type]
+    answered = update_top([current], step="resolving")[-1]
+    assert decide_digression(answered, policy) == "push"  # type: ignore[arg-type]
 
 
-def test_resume_line_reminds_of_a_pending_action() -> None:
+def test_resume_line_asks_again_about_a_pending_action() -> None:
     frame = new_frame("plan_change", "plan change", 1)
     frame["pending_action"] = {"summary": "the switch to Max 50"}
-    assert resume_line(frame).startswith("Back to your plan change: you still need to confirm")
+    assert resume_line(frame, "plan change to Max 50") == (
+        "Back to your plan change to Max 50: shall I go ahead?"
+    )
 
 
 def test_update_top_merges_slots_and_leaves_the_input_untouched() -> None:

@@ -17,6 +17,7 @@ from agents.guards.input_screen import inspect_input
 from agents.guards.normalize import normalize
 from agents.guards.output_guard import check_reply
 from agents.guards.replies import FLAG_PRIORITY, SAFE_REPLIES
+from agents.roster import support_roster
 from llm.scripted import ScriptedChatModel
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,6 +69,8 @@ FRAGMENTS = st.sampled_from(
 HOSTILE_TEXT = st.lists(FRAGMENTS | st.text(ANY_CHAR, max_size=8), max_size=40).map("".join)
 MESSAGES = st.text(ANY_CHAR, max_size=300) | HOSTILE_TEXT
 
+guard_output = nodes.make_guard_output(support_roster())
+
 
 @FAST
 @given(text=MESSAGES, history=st.lists(MESSAGES, max_size=6), customer=st.none() | st.just("C1001"))
@@ -118,7 +121,7 @@ def test_a_source_grounds_itself(text: str) -> None:
 def scripted_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard's regeneration call goes to the scripted model (no real model in unit tests)."""
     model = ScriptedChatModel()
-    monkeypatch.setattr("agents.models.chat_model", lambda _spec: model)
+    monkeypatch.setattr("agents.guards.nodes.chat_model", lambda _spec: model)
 
 
 @SLOW
@@ -147,7 +150,7 @@ def test_guard_nodes_never_raise(user: str, tool_output: str, reply: str) -> Non
     }
     screened = nodes.screen_input(state, runtime)
     assert isinstance(screened["guard"]["ok"], bool)
-    checked = nodes.guard_output(state, runtime)
+    checked = guard_output(state, runtime)
     if "messages" in checked:
         assert checked["messages"][0].id == "r"
         assert checked["ledger"]["guard"]["output"] in {"regenerated", "fallback"}

@@ -11,7 +11,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agents.context import Context
 from agents.guards import nodes
 from agents.guards.replies import SAFE_REPLIES, UNGROUNDED_FALLBACK
+from agents.roster import support_roster
 from llm.scripted import ScriptedChatModel
+
+guard_output = nodes.make_guard_output(support_roster())
 
 
 def merged(state: Any, update: dict[str, Any]) -> Any:
@@ -115,12 +118,12 @@ def test_repeating_an_earlier_answer_stays_grounded() -> None:
         HumanMessage(content="say that again", id="h2"),
         AIMessage(content="B20003 is $115.80, due 2026-11-25.", id="a3", name="general"),
     ]
-    update = nodes.guard_output(state, runtime())
+    update = guard_output(state, runtime())
     assert update["ledger"]["guard"]["output"] == "ok"
 
 
 def test_grounded_reply_is_left_alone() -> None:
-    update = nodes.guard_output(_turn("B20003 is $115.80, due 2026-11-25."), runtime())
+    update = guard_output(_turn("B20003 is $115.80, due 2026-11-25."), runtime())
     assert "messages" not in update
     assert update["ledger"]["guard"] == {"input": "ok", "output": "ok"}
 
@@ -133,13 +136,13 @@ def _patch_model(monkeypatch: pytest.MonkeyPatch, reply: AIMessage) -> list[list
         return reply
 
     model = ScriptedChatModel(responder=responder)
-    monkeypatch.setattr("agents.models.chat_model", lambda _spec: model)
+    monkeypatch.setattr("agents.guards.nodes.chat_model", lambda _spec: model)
     return prompts
 
 
 def test_ungrounded_reply_is_regenerated(monkeypatch: pytest.MonkeyPatch) -> None:
     prompts = _patch_model(monkeypatch, AIMessage(content="Your October bill is $115.80."))
-    update = nodes.guard_output(_turn("Your October bill is $15.80."), runtime())
+    update = guard_output(_turn("Your October bill is $15.80."), runtime())
     assert update["messages"][0].content == "Your October bill is $115.80."
     assert update["messages"][0].id == "a2"  # replaces the reply in place
     assert update["ledger"]["guard"]["output"] == "regenerated"
@@ -152,7 +155,7 @@ def test_twice_ungrounded_reply_is_replaced_by_the_fallback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _patch_model(monkeypatch, AIMessage(content="It is $1.00, trust me."))
-    update = nodes.guard_output(_turn("It is $15.80."), runtime())
+    update = guard_output(_turn("It is $15.80."), runtime())
     assert update["messages"][0].content == UNGROUNDED_FALLBACK
     assert update["ledger"]["guard"]["output"] == "fallback"
     assert update["ledger"]["events"] == ["output_fallback"]
@@ -161,11 +164,11 @@ def test_twice_ungrounded_reply_is_replaced_by_the_fallback(
 def test_a_retry_that_calls_tools_counts_as_failed(monkeypatch: pytest.MonkeyPatch) -> None:
     call = {"name": "make_payment", "args": {"bill_id": "B20004"}, "id": "x", "type": "tool_call"}
     _patch_model(monkeypatch, AIMessage(content="", tool_calls=[call]))
-    update = nodes.guard_output(_turn("Pay $5.00 now."), runtime())
+    update = guard_output(_turn("Pay $5.00 now."), runtime())
     assert update["messages"][0].content == UNGROUNDED_FALLBACK
 
 
 def test_turn_without_a_final_reply_is_not_reviewed() -> None:
     state = _turn("x")
     state["messages"] = state["messages"][:-1]
-    assert nodes.guard_output(state, runtime()) == {}
+    assert guard_output(state, runtime()) == {}

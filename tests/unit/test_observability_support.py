@@ -76,7 +76,7 @@ def test_a_confirmation_splits_the_turn_into_a_paused_and_a_resumed_invocation(
     paused, resumed = collector.take()
     assert paused.interrupted and not paused.resumed
     assert resumed.resumed and not resumed.interrupted
-    assert paused.turn == resumed.turn == 1
+    assert (paused.turn, resumed.turn) == (1, 2)  # the answer is the customer's next message
     assert paused.tools == ["change_plan"] and resumed.tools == ["change_plan"]
     summary = obs.metrics.summary()
     assert summary["invocations"] == 2 and summary["tool_calls"] == {"change_plan": 2}

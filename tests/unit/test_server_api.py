@@ -338,7 +338,7 @@ def test_a_yes_message_answers_the_pending_confirmation(client: TestClient) -> N
     say(client, thread, f"please open a ticket, my data is slow (ref {letters_ref()})")
     done = last(say(client, thread, "yes"), "done")
     assert "Ticket" in " ".join(r["content"] for r in done["tool_results"])
-    assert done["interrupt"] is None and done["turn"] == 1  # an answer is not a new turn
+    assert done["interrupt"] is None and done["turn"] == 2  # the yes is the next message
 
 
 def test_metrics_count_the_served_turns(client: TestClient) -> None:

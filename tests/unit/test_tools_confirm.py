@@ -1,4 +1,4 @@
-"""Write safety: confirmation through a real interrupt, run-once per tool call, price re-check."""
+"""Write safety: a quote before any write, run-once per answer, price re-check."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.unit.telco_harness import harness
 from tools import billing
 from tools.confirm import is_yes
 from tools.store import TelcoStore, close_store, open_store
-from tools.write_flow import MISSING_CALL_ID
+from tools.write_flow import MISSING_CALL_ID, NO_QUOTE
 
 
 @pytest.fixture
@@ -78,28 +78,30 @@ def test_no_changes_nothing(store: TelcoStore) -> None:
     assert store.rows("payments") == []
 
 
-def test_same_tool_call_id_never_runs_twice_or_asks_again(store: TelcoStore) -> None:
+def test_same_answer_call_id_never_runs_twice_or_asks_again(store: TelcoStore) -> None:
     h = harness(store.url)
     h.call("change_plan", {"new_plan_id": "plus_40", "line": "L1001-1"}, call_id="cp-1")
     first = h.resume(True)
-    replay = h.call("change_plan", {"new_plan_id": "plus_40", "line": "L1001-1"}, call_id="cp-1",
-                    thread="another-thread")  # fmt: skip
+    replay = h.call("change_plan", {"new_plan_id": "plus_40", "line": "L1001-1"},
+                    call_id="cp-1:yes", thread="another-thread")  # fmt: skip
     assert replay.interrupt is None
     assert replay.text == first.text
     assert len(store.rows("plan_changes")) == 1
-    assert len(store.rows("tool_runs", "tool_call_id = ?", ("cp-1",))) == 1
+    assert len(store.rows("tool_runs", "tool_call_id = ?", ("cp-1:yes",))) == 1
 
 
 def test_a_declined_call_id_stays_declined(store: TelcoStore) -> None:
     h = harness(store.url)
     h.call("refuel_data", {"gb": 1, "line": "L1001-1"}, call_id="rf-1")
     declined = h.resume("nope")
-    replay = h.call("refuel_data", {"gb": 1, "line": "L1001-1"}, call_id="rf-1", thread="t9")
+    replay = h.call("refuel_data", {"gb": 1, "line": "L1001-1"}, call_id="rf-1:no", thread="t9")
     assert replay.interrupt is None and replay.text == declined.text
     assert store.line("L1001-1").data_limit_gb == 15.0  # type: ignore[union-attr]
 
 
-def test_read_tool_in_the_same_message_reruns_harmlessly_on_resume(store: TelcoStore) -> None:
+def test_a_read_beside_a_write_answers_at_once_and_the_write_only_quotes(
+    store: TelcoStore,
+) -> None:
     h = harness(store.url)
     message = AIMessage(
         content="",
@@ -108,10 +110,13 @@ def test_read_tool_in_the_same_message_reruns_harmlessly_on_resume(store: TelcoS
             {"name": "make_payment", "args": {"bill_id": "B20002"}, "id": "pay-3"},
         ],
     )
-    paused = h.graph.invoke(
+    quoted = h.graph.invoke(
         {"messages": [message]}, {"configurable": {"thread_id": "multi"}}, context=h.context
     )
-    assert paused["__interrupt__"]
+    first = {m.tool_call_id: m for m in quoted["messages"] if isinstance(m, ToolMessage)}
+    assert "B20002" in str(first["read-1"].content)
+    assert str(first["pay-3"].content).startswith("Quoted, not done")
+    assert store.rows("payments") == []
     resumed = h.resume("y", thread="multi")
     results = {
         m.tool_call_id: str(m.content)
@@ -119,7 +124,7 @@ def test_read_tool_in_the_same_message_reruns_harmlessly_on_resume(store: TelcoS
         if isinstance(m, ToolMessage)
     }
     assert "B20002" in results["read-1"]
-    assert results["pay-3"].startswith("Payment received: $109.20")
+    assert results["pay-3:yes"].startswith("Payment received: $109.20")
     assert len(store.rows("payments")) == 1
 
 
@@ -181,10 +186,28 @@ def test_a_write_without_tool_call_id_is_refused(store: TelcoStore) -> None:
     assert store.bill("B20002").status == "overdue"  # type: ignore[union-attr]
 
 
-def test_a_write_outside_a_graph_cannot_skip_confirmation(store: TelcoStore) -> None:
-    with pytest.raises(RuntimeError):
-        billing.make_payment.func(  # type: ignore[attr-defined]
-            bill_id="B20002", runtime=_direct_runtime(store, "direct-1")
-        )
+def test_a_write_called_directly_only_quotes(store: TelcoStore) -> None:
+    quoted = billing.make_payment.func(  # type: ignore[attr-defined]
+        bill_id="B20002", runtime=_direct_runtime(store, "direct-1")
+    )
+    assert isinstance(quoted, ToolMessage) and quoted.artifact["kind"] == "confirm"
+    assert "$109.20" in quoted.artifact["summary"]
     assert store.bill("B20002").status == "overdue"  # type: ignore[union-attr]
+    assert store.rows("payments") == []
+
+
+def test_an_answer_to_a_quote_never_shown_changes_nothing(store: TelcoStore) -> None:
+    result = billing.make_payment.func(  # type: ignore[attr-defined]
+        bill_id="B20002", runtime=_direct_runtime(store, "never-quoted:yes")
+    )
+    assert result == NO_QUOTE
+    assert store.rows("payments") == []
+
+
+def test_a_quote_answered_no_cannot_be_approved_later(store: TelcoStore) -> None:
+    h = harness(store.url)
+    h.call("make_payment", {"bill_id": "B20002"}, call_id="pay-6")
+    declined = h.resume("no")
+    late = h.call("make_payment", {"bill_id": "B20002"}, call_id="pay-6:yes")
+    assert late.text == declined.text
     assert store.rows("payments") == []
