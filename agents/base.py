@@ -46,11 +46,11 @@ def last_user_text(state: SupportState) -> str:
     return ""
 
 
-def apology(state: SupportState, error: Exception) -> dict[str, Any]:
+def apology(state: SupportState, error: Exception, agent: str) -> dict[str, Any]:
     """State update when every model failed: apologise, offer a human, keep the input."""
     log.warning("model failed for agent turn %s: %s", state.get("turn"), error)
     return {
-        "messages": [AIMessage(content=load("handoff_offer"), name="general")],
+        "messages": [AIMessage(content=load("handoff_offer"), name=agent)],
         "pending_input": last_user_text(state),
         "model_calls": state.get("model_calls", 0) + 1,
         "ledger": {
@@ -116,7 +116,7 @@ def make_agent_node(spec: AgentSpec) -> Any:
             model = bound_model(spec, state, context)
             reply = model.invoke(prompt.messages)
         except Exception as error:
-            return apology(state, error)
+            return apology(state, error, spec.name)
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         reply = one_write_per_reply(reply, spec.write_tools)

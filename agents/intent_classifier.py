@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -21,9 +22,12 @@ from agents.intent_model import (
 from conversation.paths import cache_dir, repo_root
 from tools.embedding import embed_one
 
-TASK_INTENTS = ("billing", "plan_change", "tech_support")
-INTENTS = (*TASK_INTENTS, "out_of_scope", "none")
-"""``none``: the message carries no task of its own (a pure greeting, yes, thanks, ...)."""
+IntentLabel = Literal["billing", "plan_change", "tech_support", "out_of_scope", "none"]
+"""The classifier's labels (the folders of data/intents). ``none``: the message carries no task
+of its own (a pure greeting, yes, thanks, ...). Agents say which labels they take
+(``AgentSpec.intents``); the words are shared, the roster decides who answers."""
+INTENTS: tuple[str, ...] = get_args(IntentLabel)
+TASK_INTENTS = tuple(label for label in INTENTS if label not in ("out_of_scope", "none"))
 DIALOGUE_ACTS = ("greeting", "thanks", "goodbye", "yes", "no", "cancel", "correction", "repeat")
 ACTS = (*DIALOGUE_ACTS, "question", "request")
 DEFAULT_THRESHOLD = 0.55

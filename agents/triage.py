@@ -9,6 +9,7 @@ from typing import Literal
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from agents.intent_classifier import DEFAULT_THRESHOLD, IntentClassifier, IntentLabel
 from agents.models import chat_model
 from prompts.loader import render
 
@@ -31,7 +32,7 @@ Act = Literal[
 class IntentDecision(BaseModel):
     """Structured output of the LLM classifier."""
 
-    intent: Literal["billing", "plan_change", "tech_support", "out_of_scope", "none"] = Field(
+    intent: IntentLabel = Field(
         description=(
             "Topic of the customer's newest message; none when it only answers or reacts "
             "(yes, no, thanks, an id or a detail for the task in progress)."
@@ -56,8 +57,6 @@ class Triage:
 
 def classify_local(text: str) -> list[Triage]:
     """The local classifier's verdicts, one per intent found in ``text`` (in order)."""
-    from agents.intent_classifier import IntentClassifier
-
     classifier = IntentClassifier.load()
     return [
         Triage(p.intent, p.act, p.intent_confidence, p.act_confidence, "local", p.text or text)
@@ -77,8 +76,6 @@ def classify_llm(text: str, model_spec: str, current_task: str) -> Triage:
 
 def default_threshold() -> float:
     """The local classifier's tuned confidence threshold."""
-    from agents.intent_classifier import DEFAULT_THRESHOLD
-
     return float(DEFAULT_THRESHOLD)
 
 

@@ -14,6 +14,7 @@ from app.server.settings import ServerSettings
 from app.server.sse import parse_events
 from tests.support_helpers import letters_ref
 from tools.store import open_store
+from tools.write_flow import answer_call_id
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(600)]
 
@@ -74,12 +75,12 @@ def test_a_confirmed_write_and_its_checkpoints_persist_across_restarts(database_
     assert store.dialect == ("postgres" if database_url else "sqlite")
     tickets = store.rows("tickets", "description LIKE ?", (f"%(ref {ref})%",))
     assert len(tickets) == 1 and tickets[0]["customer_id"] == "C1001"
-    call_id = first[-1][1]["tool_calls"][0]["id"]
+    call_id = answer_call_id(first[-1][1]["tool_calls"][0]["id"], approved=True)
     assert len(store.rows("tool_runs", "tool_call_id = ?", (call_id,))) == 1
 
     with TestClient(create_app(_settings(database_url))) as client:  # a fresh "process"
         state = client.get(f"/v1/threads/{thread}/state", headers=ALICE).json()
-        assert state["turn"] == 1 and state["pending_confirmation"] is None
+        assert state["turn"] == 2 and state["pending_confirmation"] is None
         assert [e["status"] for e in state["inbox"]] == ["done", "done"]
         history = client.get(f"/v1/threads/{thread}/history", headers=ALICE).json()
         assert history["checkpoints"] == checkpoints

@@ -7,20 +7,24 @@ evaluator replays) and resumes the graph with the result.
 
 from __future__ import annotations
 
-import inspect
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command, interrupt
 from tau2.agent.base import LocalAgent
 from tau2.data_model.message import AssistantMessage, MultiToolMessage, ToolCall, UserMessage
 
+from agents.context import Context
+from agents.roster import support_roster
+from agents.spec import AgentSpec
 from app.evaluation.tau2.policy import agent_policies
 from app.evaluation.tau2.tools import Requestor, langchain_tools
+from graphs.support import compile_graph
 
 INTERRUPT_KIND = "tau2_tool"
 LOOKUP_TOOLS = frozenset(
@@ -38,22 +42,12 @@ AGENT_TOOLS: dict[str, frozenset[str] | None] = {
     "plan_change": LOOKUP_TOOLS
     | {"get_data_usage", "refuel_data", "enable_roaming", "disable_roaming"},
     "tech_support": None,
-    "general": LOOKUP_TOOLS,
+    "out_of_scope": LOOKUP_TOOLS,
 }
-"""τ² assistant tools per sub-agent (``None`` = all of them)."""
-AGENT_PROMPTS = {
-    "billing": "billing",
-    "plan_change": "plan_change",
-    "tech_support": "tech_support",
-    "general": "general",
-}
+"""τ² assistant tools for the agent that takes each triage intent (``None`` = all of them)."""
 DEFAULT_CONTEXT = {"token_budget": 12000, "window_budget": 4000, "summary_budget": 600}
 """Budgets for τ² runs: the policy documents are several thousand tokens long."""
 FALLBACK_REPLY = "Could you tell me a bit more about the problem?"
-
-
-class GraphHookMissing(RuntimeError):
-    """The support graph cannot take custom agents yet; the message names the needed hook."""
 
 
 def hand_to_orchestrator(name: str, arguments: dict[str, Any], requestor: Requestor) -> str:
@@ -62,38 +56,18 @@ def hand_to_orchestrator(name: str, arguments: dict[str, Any], requestor: Reques
     return str(result)
 
 
-def tau2_agent_specs(tau2_tools: list[Any], policy: str) -> list[Any]:
-    """Our four sub-agents with τ²'s tools and their share of τ²'s policy."""
-    from agents.spec import AgentSpec
-
-    if "policy" not in {f.name for f in AgentSpec.__dataclass_fields__.values()}:
-        raise GraphHookMissing(
-            "agents.spec.AgentSpec has no 'policy' field; the τ² adapter needs it to give each "
-            "sub-agent τ²'s policy text instead of prompts/<name>.md."
-        )
-    make_spec: Any = AgentSpec  # takes ``policy`` once the hook exists (checked above)
+def tau2_agent_specs(tau2_tools: list[Any], policy: str) -> list[AgentSpec]:
+    """Our roster's sub-agents with τ²'s tools and their share of τ²'s policy (by the
+    triage intent each agent takes)."""
     wrapped: list[BaseTool] = langchain_tools(tau2_tools, hand_to_orchestrator, "assistant")
     policies = agent_policies(policy)
     specs = []
-    for agent, names in AGENT_TOOLS.items():
+    for spec in support_roster():
+        (intent,) = sorted(spec.intents & set(AGENT_TOOLS))
+        names = AGENT_TOOLS[intent]
         tools = tuple(t for t in wrapped if names is None or t.name in names)
-        specs.append(
-            make_spec(name=agent, prompt=AGENT_PROMPTS[agent], tools=tools, policy=policies[agent])
-        )
+        specs.append(replace(spec, tools=tools, write_tools=frozenset(), policy=policies[intent]))
     return specs
-
-
-def compile_tau2_graph(specs: list[Any], checkpointer: Any) -> Any:
-    """The support graph wired with ``specs`` instead of our telco agents."""
-    from graphs import support
-
-    if "agents" not in inspect.signature(support.compile_graph).parameters:
-        raise GraphHookMissing(
-            "graphs.support.compile_graph(checkpointer, agents=...) is needed so the τ² adapter "
-            "can run the support graph with τ²'s tools."
-        )
-    compile_with: Any = support.compile_graph  # takes ``agents`` once the hook exists
-    return compile_with(checkpointer, agents=specs)
 
 
 @dataclass
@@ -109,16 +83,14 @@ class SwitchboardTau2Agent(LocalAgent):
 
     def __init__(self, tools: list[Any], domain_policy: str, model: str, **context: Any) -> None:
         super().__init__(tools=tools, domain_policy=domain_policy)
-        from agents.context import Context
-
-        self.graph = compile_tau2_graph(tau2_agent_specs(tools, domain_policy), InMemorySaver())
+        self.graph = compile_graph(InMemorySaver(), agents=tau2_agent_specs(tools, domain_policy))
         settings = {**DEFAULT_CONTEXT, **context}
         self.context = Context(customer_id=None, model=model, **settings)
 
     def get_init_state(self, message_history: list[Any] | None = None) -> GraphAgentState:
         return GraphAgentState()
 
-    def _config(self, state: GraphAgentState) -> dict[str, Any]:
+    def _config(self, state: GraphAgentState) -> RunnableConfig:
         return {"configurable": {"thread_id": state.thread_id}, "recursion_limit": 60}
 
     def _pending(self, state: GraphAgentState) -> list[Any]:

