@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage
 
 from agents.confirmation import read_answer
 from agents.roster import Roster
-from agents.slots import topic_phrase
+from agents.slots import ACTION_LABELS, topic_phrase
 from agents.state import QueuedTask, SupportState
 from agents.triage import Triage
 from conversation.stack import (
@@ -68,11 +68,14 @@ class TurnPlan:
 
 
 def topic(frame: Frame, roster: Roster) -> str:
-    """A frame's task in words, with what tells it apart ("plan change to Unlimited")."""
+    """A frame's task in words, with what tells it apart ("plan change to Unlimited"); a
+    change waiting for a yes is named after that change ("payment for bill B20002")."""
     spec = roster.spec(frame["agent"])
     phrases = [topic_phrase(slot, frame["slots"].get(slot, "")) for slot in spec.topic_slots]
     named = [phrase for phrase in phrases if phrase][:2]
-    return " ".join([frame["task"], *named])
+    pending = frame["pending_action"] or {}
+    label = ACTION_LABELS.get(str(pending.get("tool", "")), frame["task"])
+    return " ".join([label, *named])
 
 
 def new_task_label(roster: Roster, agent: str) -> str:

@@ -86,6 +86,16 @@ def topic_phrase(slot: str, value: str) -> str:
     return template.format(value=shown)
 
 
+ACTION_LABELS = {
+    "make_payment": "payment",
+    "send_payment_request": "payment link",
+    "change_plan": "plan change",
+    "refuel_data": "data top-up",
+    "toggle_roaming": "roaming change",
+    "resume_line": "line reactivation",
+    "open_ticket": "support ticket",
+}
+"""Write tools → how the bot names the change that waits for a yes ("your payment ...")."""
 CALL_SLOTS = {"new_plan_id": "requested_plan", "bill_id": "bill", "line": "line"}
 """Tool arguments → the task slot they fill (a pending write's frame names what it will do)."""
 

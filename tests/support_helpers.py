@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agents.context import Context
@@ -32,6 +34,18 @@ def session(
     """A session on the support graph with the scripted model."""
     ctx = Context(customer_id=customer, model="scripted", **context)
     return Session(compile_graph(saver), thread, ctx)
+
+
+def dangling_calls(messages: Sequence[BaseMessage]) -> list[str]:
+    """Ids of AI tool calls in ``messages`` that have no tool message (providers reject them)."""
+    answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    return [
+        str(call["id"])
+        for m in messages
+        if isinstance(m, AIMessage)
+        for call in m.tool_calls
+        if call["id"] not in answered
+    ]
 
 
 def checkpoint_count(path: Path) -> int:
