@@ -44,9 +44,10 @@ async def post_message(
 ) -> Response:
     """Queue the message on the thread (one turn at a time) and stream what the turn does.
 
-    While a confirmation is pending, the text answers it ("yes", "no", ...). A message that
-    arrives while another turn runs follows the server's busy policy (queue, reject with 409,
-    or interrupt).
+    Whatever the thread waits for, the graph decides what the text means: while a change
+    waits for confirmation it may answer it ("yes", "no"), correct it, or digress. A message
+    that arrives while another turn runs follows the server's busy policy (queue, reject with
+    409, or interrupt).
     """
     owner = await service.authorize(thread_id, customer)
     text = checked_text(body.text, service.settings.max_message_chars)
