@@ -82,7 +82,8 @@ def run_script(
     as_json: bool,
     registry: ThreadRegistry | None = None,
 ) -> int:
-    """Play ``lines`` as user turns; while a change awaits confirmation, a yes/no answers it."""
+    """Send each of ``lines`` as the customer's message (the graph decides what each one
+    means: while a change awaits confirmation, a yes or no answers it)."""
     failures = 0
     for line in lines:
         try:
@@ -104,7 +105,7 @@ def _emit(result: TurnResult, out: TextIO, as_json: bool) -> None:
     else:
         out.write(f"[{result.agent or 'bot'}] {result.reply}\n")
         if result.interrupt:
-            out.write(f"  (confirmation needed: {result.interrupt.get('summary', '')} yes/no)\n")
+            out.write("  (waiting for your yes or no)\n")
     out.flush()
 
 
@@ -132,11 +133,7 @@ def run_interactive(session: Session, registry: ThreadRegistry, spec: str) -> in
         sys.stdout.flush()
 
     while True:
-        pending = session.pending_interrupt()
-        prompt = "you> "
-        if pending:
-            print(f"Confirm: {pending.get('summary', pending)}")
-            prompt = "yes/no> "
+        prompt = "yes/no> " if session.pending_interrupt() else "you> "
         try:
             line = input(prompt)
         except (EOFError, KeyboardInterrupt):
