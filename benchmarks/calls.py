@@ -36,11 +36,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Run the suite on both graphs and compare calls, tokens and pass rates."""
     from app.evaluation.evaluate import evaluate
     from app.evaluation.runner import default_graph_factory
-    from app.evaluation.scenarios import behavioural, load_scenarios
+    from app.evaluation.scenarios import behavioural, load_scenarios, tuned_scenarios
     from app.evaluation.supervisor import build_supervisor_graph
     from app.observability.setup import Observability
 
-    scenarios = [behavioural(s) for s in load_scenarios(names=args.scenario)]
+    chosen = load_scenarios(names=args.scenario)
+    scenarios = [behavioural(s) for s in (chosen if args.scenario else tuned_scenarios(chosen))]
     results = {}
     for name, factory in (("ours", default_graph_factory), ("baseline", build_supervisor_graph)):
         results[name] = evaluate(

@@ -14,12 +14,14 @@ from app.evaluation.evaluate import evaluate
 from app.evaluation.passk import pass_curve, pass_hat_k
 from app.evaluation.results import EvalResult
 from app.evaluation.scenarios import (
+    HELD_OUT_SUITES,
     Forbid,
     Scenario,
     ScenarioError,
     TurnExpect,
     load_file,
     load_scenarios,
+    tuned_scenarios,
 )
 from app.observability.setup import Observability
 
@@ -50,6 +52,13 @@ def scenarios() -> list[Scenario]:
 def scripted_result(scenarios: list[Scenario]) -> EvalResult:
     """The whole suite once with the scripted model (about 20 s)."""
     return evaluate(scenarios, "scripted", 1, observability=Observability(env={}), progress=False)
+
+
+def test_the_held_out_suite_has_twenty_scenarios_in_new_words(scenarios: list[Scenario]) -> None:
+    held_out = [s for s in scenarios if s.suite in HELD_OUT_SUITES]
+    assert len(held_out) >= 20
+    covers = {label for s in held_out for label in s.covers}
+    assert {"typo", "multi_intent", "vague_reference", "identity_format"} <= covers
 
 
 def expected_tools(scenarios: list[Scenario]) -> set[str]:
@@ -85,10 +94,16 @@ def test_scenarios_cover_every_intent_tool_and_behaviour(scenarios: list[Scenari
     assert any(s.end.store for s in scenarios) and any(s.forbid.reply_contains for s in scenarios)
 
 
-def test_the_scripted_model_passes_every_scenario(scripted_result: EvalResult) -> None:
-    failing = {s.name: s.failures[:3] for s in scripted_result.scenarios if s.successes < s.trials}
+def test_the_scripted_model_passes_every_tuned_scenario(scripted_result: EvalResult) -> None:
+    tuned = {s.name for s in tuned_scenarios(load_scenarios())}
+    failing = {
+        s.name: s.failures[:3]
+        for s in scripted_result.scenarios
+        if s.name in tuned and s.successes < s.trials
+    }
     assert not failing, json.dumps(failing, indent=2)
-    assert scripted_result.pass_at_1 == 1.0
+    crashed = [r.scenario for r in scripted_result.runs if any("crash" in f for f in r.failures)]
+    assert not crashed  # held-out scenarios may fail on the double's keywords, never crash
 
 
 def test_eval_counts_model_calls_and_tokens_per_turn(scripted_result: EvalResult) -> None:
