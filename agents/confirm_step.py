@@ -17,6 +17,7 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langgraph.types import Command, interrupt
 
+from agents.identify import is_identity_result
 from agents.roster import Roster
 from agents.slots import CALL_SLOTS
 from agents.state import SupportState
@@ -65,6 +66,8 @@ def route_after_tools(state: SupportState) -> str:
         last_results.append(message)
     if any(awaiting_quote(m) is not None for m in last_results):
         return "ask_confirmation"
+    if any(is_identity_result(m) for m in last_results):
+        return "identified"
     return str(state.get("agent"))
 
 

@@ -61,7 +61,7 @@ def take_up(
     if not queued or (current is not None and current["step"] not in ("resolving", "done")):
         return None, {}, []
     task, rest = queued[0], queued[1:]
-    if task["kind"] == "asked":
+    if task["kind"] in ("asked", "identity"):
         return None, {}, []
     spec = roster.for_intent(task["intent"])
     if task["kind"] == "deferred" or spec is None:
@@ -145,7 +145,8 @@ def make_remember(roster: Roster) -> Node:
         events_for_phase = TurnEvents(
             act=state.get("act", ""),
             handed_off=handed_off,
-            needs_identity=any(NOT_VERIFIED_MESSAGE in str(r.content) for r in results),
+            needs_identity=any(NOT_VERIFIED_MESSAGE in str(r.content) for r in results)
+            or any(task["kind"] == "identity" for task in queued),
             resolved=resolved,
             acting=bool(results),
         )

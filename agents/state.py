@@ -14,11 +14,12 @@ class QueuedTask(TypedDict):
     """What the customer asked."""
     intent: str
     """Its intent, when known (``""`` = classify it when it is taken up)."""
-    kind: Literal["split", "deferred", "asked"]
+    kind: Literal["split", "deferred", "asked", "identity"]
     """``split``: another request of a multi-intent message (taken up without repeating it);
     ``deferred``: a message that arrived while a task waited for the customer (repeated as
     the newest message when it is taken up); ``asked``: such a message, while the customer is
-    asked whether to take it up now (the front of the queue only)."""
+    asked whether to take it up now (the front of the queue only); ``identity``: a request
+    that needs the account, kept until the customer is verified."""
 
 
 class SupportState(ConversationState, total=False):

@@ -14,12 +14,20 @@ from agents.confirm_step import answer_call_message
 from agents.context import Context
 from agents.dialog import TASK_SLOTS, TurnPlan, plan_turn, with_task_slots
 from agents.guards.budget import over_budget
+from agents.identify import (
+    ASK_IDENTITY,
+    has_identity_tool,
+    identified,
+    identity_task,
+    verification_call,
+)
 from agents.input_guard import InvalidMessage, check_message
 from agents.roster import Roster
 from agents.slots import support_extractor
 from agents.state import SupportState
-from agents.triage import triage
+from agents.triage import Triage, triage
 from conversation.facts import FactSheet
+from conversation.identity import identity_details, without_identity
 from conversation.stack import top
 
 Node = Callable[..., Any]
@@ -72,9 +80,9 @@ def make_classify_intent(roster: Roster) -> Node:
         context = runtime.context or Context()
         text = last_user_text(state)
         current = top(state.get("stack") or [])
-        verdicts = triage(
-            text, context.model, context.classifier_threshold, current["task"] if current else ""
-        )
+        task = current["task"] if current else ""
+        said = without_identity(text) or text  # identity details carry no intent
+        verdicts = triage(said, context.model, context.classifier_threshold, task)
         first = verdicts[0]
         turn = state.get("turn", 0)
         before = state.get("facts") or {}
@@ -83,6 +91,7 @@ def make_classify_intent(roster: Roster) -> Node:
         changed = changed_task_values(before, facts, task_slots)
         plan = plan_turn(state, verdicts, roster, changed)
         plan.stack = with_task_slots(plan.stack, facts)
+        verify = gate_identity(plan, state, context, first, roster)
         events = list(plan.events)
         events += [
             f"correction: {slot}" for slot, fact in facts.items() if "corrected_from" in fact
@@ -101,10 +110,36 @@ def make_classify_intent(roster: Roster) -> Node:
                 "events": events,
             },
         }
+        if verify is not None:
+            update["messages"] = [verify]
+            update["ledger"]["events"] = [*events, "identity: check the details given"]
+            return Command(goto=roster.spec(plan.agent).tools_node, update=update)
         goto = next_step(plan, roster, update)
         return Command(goto=goto, update=update)
 
     return classify_intent
+
+
+def gate_identity(
+    plan: TurnPlan, state: SupportState, context: Context, verdict: Triage, roster: Roster
+) -> AIMessage | None:
+    """While nobody is identified: the engine's identity call when the message gives the
+    details, else (for a request that needs the account) the identity question, with the
+    request kept until the customer is verified."""
+    spec = roster.spec(plan.agent)
+    if identified(state, context.customer_id) or not has_identity_tool(spec):
+        return None
+    if plan.direct_reply or plan.answer is not None:
+        return None
+    text = last_user_text(state)
+    details = identity_details(text)
+    if details.usable:
+        return verification_call(details, state.get("turn", 0), spec.name)
+    if spec.task:
+        plan.direct_reply = ASK_IDENTITY
+        plan.queued = identity_task(text, verdict.intent, plan.queued)
+        plan.events.append("identity: asked, request kept")
+    return None
 
 
 def next_step(plan: TurnPlan, roster: Roster, update: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from agents.context import Context
 from agents.guards.budget import stop_tool_loop
 from agents.guards.nodes import make_guard_output, route_after_screen, screen_input
 from agents.guards.tool_results import guard_tool_call
+from agents.identify import identified_destinations, make_identified
 from agents.memory import summarize
 from agents.remember import make_remember, remember_destinations
 from agents.roster import Roster, support_roster
@@ -42,6 +43,9 @@ def build(
     )
     builder.add_node("reply_directly", reply_directly)
     builder.add_node("ask_confirmation", make_ask_confirmation(roster))
+    builder.add_node(
+        "identified", make_identified(roster), destinations=identified_destinations(roster)
+    )
     builder.add_node("stop_tool_loop", stop_tool_loop)
     builder.add_node("guard_output", make_guard_output(roster))
     builder.add_node("remember", make_remember(roster), destinations=remember_destinations(roster))
@@ -59,7 +63,7 @@ def build(
             spec.name, route_after_agent, [spec.tools_node, "stop_tool_loop", "guard_output"]
         )
         builder.add_conditional_edges(
-            spec.tools_node, route_after_tools, [spec.name, "ask_confirmation"]
+            spec.tools_node, route_after_tools, [spec.name, "ask_confirmation", "identified"]
         )
     builder.add_edge("reply_directly", "guard_output")
     builder.add_edge("ask_confirmation", "remember")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
@@ -10,6 +10,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.types import Command
 
+from conversation.identity import birth_dates
 from tools.auth import VERIFIED_KEY, NotVerified, resolve_customer, store_for
 from tools.store import Customer, TelcoStore
 
@@ -22,18 +23,12 @@ NEED_MORE_MESSAGE = (
     "To verify, give the phone number on the account, or the full name together with the "
     "date of birth (YYYY-MM-DD)."
 )
-_DOB_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d %Y", "%d %b %Y", "%b %d %Y")
 
 
-def parse_dob(text: str) -> date | None:
-    """Parse a date of birth in ISO or month-name formats (ambiguous 01/02/1990 is refused)."""
-    cleaned = " ".join(text.replace(",", " ").split())
-    for fmt in _DOB_FORMATS:
-        try:
-            return datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-    return None
+def parse_dob(text: str) -> tuple[date, ...]:
+    """The possible dates of birth in ``text``: ISO or written forms give one; a slash date
+    whose day and month could be swapped (03/04/1990) gives both readings."""
+    return birth_dates(text)
 
 
 def _norm_name(name: str) -> str:
@@ -48,15 +43,26 @@ def _matches(customer: Customer, full_name: str | None, dob: date | None) -> boo
 
 
 def find_customer(
-    store: TelcoStore, phone_number: str | None, full_name: str | None, dob: date | None
+    store: TelcoStore,
+    phone_number: str | None,
+    full_name: str | None,
+    dobs: tuple[date, ...] = (),
 ) -> str | None:
-    """Return the one customer id matching every given detail, else ``None``."""
+    """Return the one customer id matching every given detail, else ``None`` (with several
+    possible birth dates, exactly one customer may match any of them)."""
     if phone_number and phone_number.strip():
         candidates = [store.customer(cid) for cid in store.customer_ids_by_phone(phone_number)]
     else:
         candidates = list(store.customers())
-    found = [c for c in candidates if c is not None and _matches(c, full_name, dob)]
-    return found[0].customer_id if len(found) == 1 else None
+    readings: tuple[date | None, ...] = dobs or (None,)
+    found = {
+        c.customer_id
+        for c in candidates
+        if c is not None
+        for dob in readings
+        if _matches(c, full_name, dob)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 @tool(parse_docstring=True)
@@ -83,11 +89,12 @@ def verify_customer(
     has_name = bool(full_name and full_name.strip())
     if not has_phone and not (has_name and date_of_birth and date_of_birth.strip()):
         return NEED_MORE_MESSAGE
-    dob = parse_dob(date_of_birth) if date_of_birth and date_of_birth.strip() else None
+    given_dob = bool(date_of_birth and date_of_birth.strip())
+    dobs = parse_dob(date_of_birth or "") if given_dob else ()
     store = store_for(runtime)
     customer_id = None
-    if dob is not None or not date_of_birth or not date_of_birth.strip():
-        customer_id = find_customer(store, phone_number, full_name if has_name else None, dob)
+    if dobs or not given_dob:
+        customer_id = find_customer(store, phone_number, full_name if has_name else None, dobs)
     if customer_id is None:
         store.record_security_event(
             None, "verify_customer", "verification_failed", "phone" if has_phone else "name_dob"

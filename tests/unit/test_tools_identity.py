@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_verify_by_name_and_date_of_birth(store: TelcoStore, dob: str) -> None:
     [
         {"phone_number": "+19995550000"},
         {"full_name": "Jonas Berg", "date_of_birth": "1980-07-02"},
-        {"full_name": "Jonas Berg", "date_of_birth": "02/07/1979"},
+        {"full_name": "Jonas Berg", "date_of_birth": "02/08/1979"},  # neither reading
         {"phone_number": "+12025550100", "full_name": "Jonas Berg"},
     ],
 )
@@ -89,9 +90,26 @@ def test_name_alone_is_not_enough(store: TelcoStore) -> None:
     assert store.security_event_count() == 0
 
 
-def test_parse_dob_refuses_ambiguous_dates() -> None:
-    assert parse_dob("14 March 1988") is not None
-    assert parse_dob("03/14/1988") is None
+@pytest.mark.parametrize(
+    "written", ["1988-03-14", "14 March 1988", "March 14, 1988", "14/03/1988", "03/14/1988"]
+)
+def test_birth_dates_in_every_common_form_are_read(written: str) -> None:
+    assert date(1988, 3, 14) in parse_dob(written)
+
+
+def test_a_date_whose_day_and_month_could_swap_gives_both_readings() -> None:
+    assert parse_dob("03/04/1988") == (date(1988, 4, 3), date(1988, 3, 4))
+    assert parse_dob("not a date") == ()
+
+
+@pytest.mark.parametrize("written", ["14/03/1988", "03/14/1988", "March 14 1988"])
+def test_verification_by_name_and_any_written_date(store: TelcoStore, written: str) -> None:
+    out = harness(store.url, None).call(
+        "verify_customer", {"full_name": "maya patel", "date_of_birth": written}
+    )
+    assert out.text is None or "Verified" in (out.text or "")
+    verified = out.state.get("verified_customer_id")
+    assert verified == "C1001"
 
 
 def test_transfer_to_human_records_one_handoff_per_call(store: TelcoStore) -> None:
