@@ -11,6 +11,8 @@ from langchain_core.tools import BaseTool
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
+from agents.argument_rules import support_argument_rules
+from agents.arguments import Account, ArgumentRules, Known, fill_reply
 from agents.context import Context
 from agents.models import chat_model
 from agents.prompting import build_prompt
@@ -106,8 +108,26 @@ def bound_model(spec: AgentSpec, state: SupportState, context: Context) -> Any:
     )
 
 
-def make_agent_node(spec: AgentSpec) -> Any:
-    """The graph node that runs one model call of ``spec``'s agent."""
+def tools_by_name(spec: AgentSpec) -> dict[str, BaseTool]:
+    """``spec``'s tools by name."""
+    return {tool.name: tool for tool in spec.tools}
+
+
+def known_for(state: SupportState, context: Context) -> Known:
+    """What the engine knows to fill tool arguments with, this step."""
+    customer = context.customer_id or state.get("verified_customer_id")
+    return Known(
+        facts=state.get("facts") or {},
+        turn=state.get("turn", 0),
+        text=last_user_text(state),
+        account=Account(customer, context.database_url),
+    )
+
+
+def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
+    """The graph node that runs one model call of ``spec``'s agent (``rules`` fill the
+    arguments a tool call leaves out; default: the support domain's)."""
+    rules = rules or support_argument_rules()
 
     def run_agent(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
         context = runtime.context or Context()
@@ -120,6 +140,8 @@ def make_agent_node(spec: AgentSpec) -> Any:
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         reply = one_write_per_reply(reply, spec.write_tools)
+        filling = fill_reply(reply, tools_by_name(spec), known_for(state, context), rules)
+        reply = filling.message
         thread = str((get_config().get("configurable") or {}).get("thread_id") or "")
         reply = thread_scoped_ids(reply, thread)
         reply.name = spec.name
@@ -137,6 +159,7 @@ def make_agent_node(spec: AgentSpec) -> Any:
                 "agent": spec.name,
                 "model_calls": state.get("model_calls", 0) + 1,
                 "prefix_reused_tokens": int(usage.get("prefix_reused_tokens", 0) or 0),
+                "events": filling.events,
             },
         }
 

@@ -1,0 +1,143 @@
+"""The support domain's argument rules: where each tool argument can come from, how to ask."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+from agents.arguments import ArgumentRules, Filled, Known
+from conversation.identity import identity_details
+from tools.store import money
+
+ISSUE_PROBLEMS = {"no service": "no_service", "slow data": "slow_data", "MMS": "mms"}
+"""Fact-sheet issues → the problem / ticket category the tools take."""
+_GB = re.compile(r"\b(?P<n>\d+(?:\.\d+)?)\s*(?:gb|gigs?|gigabytes?)\b", re.IGNORECASE)
+_ONE_GB = re.compile(r"\b(?:a|one)\s+(?:gb|gig|gigabyte)\b", re.IGNORECASE)
+_ON = re.compile(r"\b(?:on|enable|activate|switch on|turn on|start)\b", re.IGNORECASE)
+_OFF = re.compile(r"\b(?:off|disable|deactivate|switch off|turn off|stop)\b", re.IGNORECASE)
+
+
+def _fact(slot: str, source: str = "fact sheet") -> Callable[[Known, str], Filled | None]:
+    def resolve(known: Known, _tool: str) -> Filled | None:
+        value = known.fact(slot)
+        return (value, source) if value else None
+
+    return resolve
+
+
+PAYMENT_TOOLS = frozenset({"make_payment", "send_payment_request"})
+"""Tools whose bill, when none is named, is the one that needs paying."""
+
+
+def _bill(known: Known, tool: str) -> Filled | None:
+    """A bill named in the conversation; else, to pay, the oldest overdue (or the newest
+    unpaid) bill; else the latest bill."""
+    named = known.fact("bill")
+    if named:
+        return named, "bill named earlier"
+    bills = known.account.bills
+    if tool in PAYMENT_TOOLS:
+        overdue = [b for b in bills if b.status == "overdue"]
+        unpaid = [b for b in bills if b.status in ("issued", "awaiting_payment")]
+        if overdue:
+            return overdue[-1].bill_id, "overdue bill"
+        return (unpaid[0].bill_id, "unpaid bill") if unpaid else None
+    return (bills[0].bill_id, "latest bill") if bills else None
+
+
+def _line(known: Known, _tool: str) -> Filled | None:
+    """A line the customer named in this very message."""
+    named = known.fact("line", this_turn=True) or known.fact("phone_number", this_turn=True)
+    return (named, "line named in this message") if named else None
+
+
+def _gb(known: Known, _tool: str) -> Filled | None:
+    match = _GB.search(known.text)
+    if match:
+        return float(match["n"]), "amount in this message"
+    return (1.0, "amount in this message") if _ONE_GB.search(known.text) else None
+
+
+def _enabled(known: Known, _tool: str) -> Filled | None:
+    on, off = bool(_ON.search(known.text)), bool(_OFF.search(known.text))
+    return (on, "on/off in this message") if on != off else None
+
+
+def _problem(known: Known, _tool: str) -> Filled | None:
+    issue = known.fact("issue")
+    problem = ISSUE_PROBLEMS.get(issue or "")
+    return (problem, "problem named earlier") if problem else None
+
+
+def _category(known: Known, tool: str) -> Filled | None:
+    found = _problem(known, tool)
+    return found or ("other", "no known category")
+
+
+def _message_text(known: Known, _tool: str) -> Filled | None:
+    return (known.text.strip(), "the customer's message") if known.text.strip() else None
+
+
+def _phone(known: Known, _tool: str) -> Filled | None:
+    said = identity_details(known.text).phone
+    value = said or known.fact("phone_number")
+    return (value, "phone number given") if value else None
+
+
+def _full_name(known: Known, _tool: str) -> Filled | None:
+    value = identity_details(known.text).full_name or known.fact("name")
+    return (value, "name given") if value else None
+
+
+def _birth_date(known: Known, _tool: str) -> Filled | None:
+    dates = identity_details(known.text).birth_dates
+    return (dates[0].isoformat(), "date given") if len(dates) == 1 else None
+
+
+def _which_bill(known: Known) -> str:
+    bills = known.account.bills[:3]
+    if not bills:
+        return "Which bill do you mean? Please give its number, for example B20003."
+    listed = ", ".join(f"{b.bill_id} ({b.period_label}, {money(b.total_cents)})" for b in bills)
+    return f"Which bill do you mean: {listed}?"
+
+
+def _which_plan(known: Known) -> str:
+    names = [plan.name for plan in known.account.plans]
+    if not names:
+        return "Which plan would you like?"
+    return f"Which plan would you like: {', '.join(names[:-1])} or {names[-1]}?"
+
+
+QUESTIONS = {
+    "bill_id": _which_bill,
+    "new_plan_id": _which_plan,
+    "gb": lambda _k: "How much data would you like to add: 1 or 2 GB ($10.00 per GB)?",
+    "enabled": lambda _k: "Should I turn roaming on or off?",
+    "problem": lambda _k: "What is the problem: no service, slow data, or picture messages?",
+    "phone_number": lambda _k: "What is the phone number on your account?",
+}
+
+
+@cache
+def support_argument_rules() -> ArgumentRules:
+    """The support bot's argument rules."""
+    return ArgumentRules(
+        sources={
+            "bill_id": _bill,
+            "new_plan_id": _fact("requested_plan", "plan named earlier"),
+            "line": _line,
+            "gb": _gb,
+            "enabled": _enabled,
+            "problem": _problem,
+            "category": _category,
+            "description": _message_text,
+            "summary": _message_text,
+            "phone_number": _phone,
+            "full_name": _full_name,
+            "date_of_birth": _birth_date,
+        },
+        questions=QUESTIONS,
+        optional=frozenset({"line", "phone_number", "full_name", "date_of_birth"}),
+    )

@@ -1,0 +1,153 @@
+"""Arguments from context: a tool call's missing arguments are filled from what is known.
+
+When the model calls a tool without an argument that the fact sheet, the customer's account
+or the newest message determines, the engine fills it in and records where it came from in
+the ledger. When nothing determines a required argument, the call is not made: the customer
+is asked for exactly that value, in one question. The domain says which argument comes from
+where (``agents/slots.py`` ``ARGUMENT_SOURCES``, ``SLOT_QUESTIONS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from langchain_core.messages import AIMessage, ToolCall
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from conversation.facts import FactSheet
+from tools.store import Bill, Plan, open_store
+
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in or verified customer's account, read only when an argument needs it."""
+
+    customer_id: str | None
+    database_url: str
+
+    @cached_property
+    def bills(self) -> list[Bill]:
+        """The customer's bills, newest first (none when nobody is identified)."""
+        if not self.customer_id:
+            return []
+        return open_store(self.database_url or None).bills(self.customer_id)
+
+    @cached_property
+    def plans(self) -> list[Plan]:
+        """Every plan on offer."""
+        return open_store(self.database_url or None).plans()
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the engine knows when it fills a call: facts, the newest message, the account."""
+
+    facts: FactSheet
+    turn: int
+    text: str
+    account: Account
+
+    def fact(self, slot: str, this_turn: bool = False) -> str | None:
+        """The fact sheet's value of ``slot`` (only if given this turn, with ``this_turn``)."""
+        fact = self.facts.get(slot)
+        if not fact or not fact.get("value"):
+            return None
+        if this_turn and fact.get("turn") != self.turn:
+            return None
+        return str(fact["value"])
+
+
+Filled = tuple[Any, str]
+"""A value and where it came from (``fact sheet``, ``latest bill``, ...)."""
+Resolver = Callable[[Known, str], Filled | None]
+"""Finds a value for one argument of the tool named by the second parameter, or ``None``."""
+
+
+@dataclass(frozen=True)
+class ArgumentRules:
+    """The domain's rules: where each argument comes from, and how to ask for it."""
+
+    sources: Mapping[str, Resolver]
+    """Argument name → resolver."""
+    questions: Mapping[str, Callable[[Known], str]]
+    """Argument name → the one question that asks the customer for it."""
+    optional: frozenset[str] = frozenset()
+    """Optional arguments worth filling too (identity details, a line named this turn)."""
+
+
+@dataclass
+class Filling:
+    """What filling one model reply did."""
+
+    message: AIMessage
+    events: list[str] = field(default_factory=list)
+    question: str | None = None
+    """The question for a required argument nothing determined (its call was dropped)."""
+
+
+def required_args(tool: BaseTool) -> tuple[str, ...]:
+    """The names of the arguments the model must give ``tool`` (its schema's ``required``)."""
+    parameters = convert_to_openai_tool(tool)["function"].get("parameters") or {}
+    return tuple(parameters.get("required") or ())
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def fill_call(
+    call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules
+) -> tuple[ToolCall | None, list[str], str | None]:
+    """The call with its missing arguments filled (``None`` and the question when a required
+    one cannot be determined), and the ledger events."""
+    args = {k: v for k, v in (call.get("args") or {}).items() if not _missing(v)}
+    required = required_args(tool)
+    wanted = [*required, *(name for name in tool.args if name in rules.optional)]
+    events = []
+    for name in wanted:
+        if name in args:
+            continue
+        resolver = rules.sources.get(name)
+        found = resolver(known, tool.name) if resolver else None
+        if found is not None:
+            args[name], source = found
+            events.append(f"filled {tool.name}.{name}={args[name]} ({source})")
+        elif name in required:
+            ask = rules.questions.get(name)
+            question = ask(known) if ask else f"Could you tell me the {name.replace('_', ' ')}?"
+            return None, [*events, f"asked for {tool.name}.{name}"], question
+    filled = ToolCall(name=call["name"], args=args, id=call.get("id"), type="tool_call")
+    return filled, events, None
+
+
+def fill_reply(
+    message: AIMessage, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
+) -> Filling:
+    """``message`` with every tool call's missing arguments filled from what is known; a call
+    that lacks an argument nothing determines is dropped, and its question becomes the reply
+    when no call remains."""
+    if not message.tool_calls:
+        return Filling(message)
+    calls: list[ToolCall] = []
+    events: list[str] = []
+    question: str | None = None
+    for call in message.tool_calls:
+        tool = tools.get(call["name"])
+        if tool is None:  # unknown tools get the tool node's own error
+            calls.append(call)
+            continue
+        filled, found, asked = fill_call(call, tool, known, rules)
+        events += found
+        if filled is None:
+            question = question or asked
+        else:
+            calls.append(filled)
+    if calls == list(message.tool_calls):
+        return Filling(message, events)
+    content = message.content if calls else (question or message.content)
+    updated = message.model_copy(update={"tool_calls": calls, "content": content})
+    return Filling(updated, events, question if not calls else None)
