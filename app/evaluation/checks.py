@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from app.evaluation.scenarios import EndExpect, Forbid, TurnExpect
@@ -38,8 +40,44 @@ class TurnRecord:
     failures: list[str] = field(default_factory=list)
 
 
+_NUMBER = re.compile(r"^\$?-?\d+(?:\.\d+)?$")
+_NUMBERS = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w-])")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_forms(iso: str) -> list[str]:
+    """Common ways of writing the date ``iso`` ("2026-11-25" → "November 25, 2026", ...)."""
+    day = date.fromisoformat(iso)
+    month, short = day.strftime("%B"), day.strftime("%b")
+    return [
+        iso,
+        f"{month} {day.day}, {day.year}",
+        f"{month} {day.day} {day.year}",
+        f"{day.day} {month} {day.year}",
+        f"{short} {day.day}, {day.year}",
+        f"{day.day} {short} {day.year}",
+        f"{month} {day.day}",
+        f"{day.day} {month}",
+        f"{day.month}/{day.day}/{day.year}",
+        f"{day.month:02d}/{day.day:02d}/{day.year}",
+        f"{day.day:02d}/{day.month:02d}/{day.year}",
+    ]
+
+
 def _has(text: str, needle: str) -> bool:
-    return needle.lower() in text.lower()
+    """Whether ``text`` states ``needle``: as written, or — for an amount or a date — in
+    another common form ("115.8" and "$115.80" state "115.80"; "November 25, 2026" states
+    "2026-11-25"). Loose in form only: a different number or date never matches."""
+    lowered = text.lower()
+    if needle.lower() in lowered:
+        return True
+    if _NUMBER.match(needle):
+        wanted = float(needle.lstrip("$"))
+        found = (m.group().replace(",", "") for m in _NUMBERS.finditer(text))
+        return any(abs(float(value) - wanted) < 0.005 for value in found)
+    if _ISO_DATE.match(needle):
+        return any(form.lower() in lowered for form in _date_forms(needle))
+    return False
 
 
 def trajectory_matches(
