@@ -16,6 +16,8 @@ from agents.arguments import Account, ArgumentRules, Known, fill_reply
 from agents.context import Context
 from agents.models import chat_model
 from agents.prompting import build_prompt
+from agents.proposals import proposed_write
+from agents.slots import WRITE_PROPOSALS
 from agents.spec import AgentSpec
 from agents.state import SupportState
 from prompts.loader import load
@@ -124,6 +126,29 @@ def known_for(state: SupportState, context: Context) -> Known:
     )
 
 
+def quote_instead(
+    reply: AIMessage, spec: AgentSpec, state: SupportState, context: Context, prompt: Any
+) -> tuple[AIMessage, int, list[str]]:
+    """A reply that asks yes/no about a change in free text, replaced by the call of that
+    change's write tool (one more model call, constrained to it); also the extra calls made
+    and the ledger note."""
+    if reply.tool_calls or not isinstance(reply.content, str):
+        return reply, 0, []
+    usable = [t for t in usable_tools(spec, state, context) if t.name in spec.write_tools]
+    tool = proposed_write(reply.content, usable, WRITE_PROPOSALS)
+    if tool is None:
+        return reply, 0, []
+    try:
+        forced = chat_model(context.model).bind_tools([tool], tool_choice=tool.name).invoke(prompt)
+    except Exception as error:  # keep the reply; the confirmation step still guards writes
+        log.warning("forcing %s failed: %s", tool.name, error)
+        return reply, 1, [f"free-text yes/no about {tool.name} kept: {type(error).__name__}"]
+    if isinstance(forced, AIMessage) and forced.tool_calls:
+        note = f"free-text yes/no turned into the quote of {tool.name}"
+        return forced.model_copy(update={"content": ""}), 1, [note]
+    return reply, 1, [f"free-text yes/no about {tool.name} kept: no call"]
+
+
 def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
     """The graph node that runs one model call of ``spec``'s agent (``rules`` fill the
     arguments a tool call leaves out; default: the support domain's)."""
@@ -139,6 +164,7 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
             return apology(state, error, spec.name)
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
+        reply, forced, notes = quote_instead(reply, spec, state, context, prompt.messages)
         reply = one_write_per_reply(reply, spec.write_tools)
         filling = fill_reply(reply, tools_by_name(spec), known_for(state, context), rules)
         reply = filling.message
@@ -149,7 +175,7 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
         return {
             "messages": [reply],
             "agent": spec.name,
-            "model_calls": state.get("model_calls", 0) + 1,
+            "model_calls": state.get("model_calls", 0) + 1 + forced,
             "ledger": {
                 "turn": state.get("turn", 0),
                 "sections": prompt.sections,
@@ -157,9 +183,9 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
                 "budget": context.token_budget,
                 "cut": prompt.cut,
                 "agent": spec.name,
-                "model_calls": state.get("model_calls", 0) + 1,
+                "model_calls": state.get("model_calls", 0) + 1 + forced,
                 "prefix_reused_tokens": int(usage.get("prefix_reused_tokens", 0) or 0),
-                "events": filling.events,
+                "events": [*notes, *filling.events],
             },
         }
 

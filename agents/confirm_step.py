@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCa
 from langgraph.types import Command, interrupt
 
 from agents.identify import is_identity_result
+from agents.report import speakable
 from agents.roster import Roster
 from agents.slots import CALL_SLOTS
 from agents.state import SupportState
@@ -68,6 +69,8 @@ def route_after_tools(state: SupportState) -> str:
         return "ask_confirmation"
     if any(is_identity_result(m) for m in last_results):
         return "identified"
+    if speakable([m for m in last_results if isinstance(m, ToolMessage)]):
+        return "report_results"
     return str(state.get("agent"))
 
 

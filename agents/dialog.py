@@ -8,10 +8,11 @@ from typing import Any
 from langchain_core.messages import AIMessage
 
 from agents.confirmation import read_answer
+from agents.prompting import BRAND
 from agents.roster import Roster
 from agents.slots import ACTION_LABELS, topic_phrase
 from agents.state import QueuedTask, SupportState
-from agents.triage import Triage
+from agents.triage import Triage, confidently_off_topic
 from conversation.stack import (
     Frame,
     ask_first_line,
@@ -26,6 +27,7 @@ from conversation.stack import (
     update_top,
     waiting,
 )
+from prompts.loader import render
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
 CLOSING = frozenset({"thanks", "goodbye"})
@@ -65,6 +67,11 @@ class TurnPlan:
             "queued_tasks": self.queued,
             "direct_reply": self.direct_reply,
         }
+
+
+def off_topic_redirect() -> str:
+    """The project-written reply to a request no agent serves."""
+    return render("off_topic_redirect", brand=BRAND)
 
 
 def topic(frame: Frame, roster: Roster) -> str:
@@ -186,6 +193,9 @@ def plan_turn(
     if current is not None and first.intent == "none" and first.act not in SMALL_TALK:
         # An answer to the open task ("B20002", "yes, the second line"): stay with it.
         return TurnPlan(current["agent"], stack, queued, None, ["continue (answer)"])
+    if confidently_off_topic(first):
+        reply = f"{off_topic_redirect()} What can I help you with?"
+        return TurnPlan(fallback, stack, queued, reply, ["off topic: redirect (no model)"])
     return TurnPlan(fallback, stack, queued, None, [])
 
 
@@ -242,6 +252,9 @@ def digress(state: SupportState, verdict: Triage, roster: Roster, target: str) -
     if roster.spec(target).task:
         stack, event = open_task(stack, roster, target, state.get("turn", 0))
         return TurnPlan(target, stack, queued, None, [event])
+    if confidently_off_topic(verdict):
+        events = ["off topic: redirect (no model)"]
+        return TurnPlan(target, stack, queued, off_topic_redirect(), events)
     return TurnPlan(target, stack, queued, None, [f"answer now: {target} (digression)"])
 
 

@@ -86,6 +86,13 @@ def topic_phrase(slot: str, value: str) -> str:
     return template.format(value=shown)
 
 
+SUPPORT_WORDS = re.compile(
+    r"\b(?:bills?|billing|pay(?:ment)?s?|plans?|data|roaming|lines?|phones?|account|sim|"
+    r"e-?sim|signal|network|tickets?|charges?|top-?ups?|mms|support|verif\w*|transfer\w*|"
+    r"human agent|colleague)\b",
+    re.IGNORECASE,
+)
+"""Words of a reply that serves the support bot's tasks (a reply without any is off topic)."""
 ACTION_LABELS = {
     "make_payment": "payment",
     "send_payment_request": "payment link",
@@ -96,6 +103,16 @@ ACTION_LABELS = {
     "open_ticket": "support ticket",
 }
 """Write tools → how the bot names the change that waits for a yes ("your payment ...")."""
+WRITE_PROPOSALS = {
+    "send_payment_request": re.compile(r"\bpayment (?:link|request)\b", re.I),
+    "make_payment": re.compile(r"\bpay(?:ing|ment)?\b", re.I),
+    "change_plan": re.compile(r"\b(?:switch|change|upgrade|downgrade|move|put)\b.*\bplan\b", re.I),
+    "refuel_data": re.compile(r"\b(?:add|top(?:-| )?up|refuel|buy)\b.*\b(?:gb|data)\b", re.I),
+    "toggle_roaming": re.compile(r"\broaming\b", re.I),
+    "resume_line": re.compile(r"\b(?:resume|reactivate|unsuspend|turn\b.*\bback on)\b", re.I),
+    "open_ticket": re.compile(r"\bticket\b", re.I),
+}
+"""Write tools → the words of a free-text question that proposes their change (first wins)."""
 CALL_SLOTS = {"new_plan_id": "requested_plan", "bill_id": "bill", "line": "line"}
 """Tool arguments → the task slot they fill (a pending write's frame names what it will do)."""
 

@@ -74,6 +74,21 @@ def classify_llm(text: str, model_spec: str, current_task: str) -> Triage:
     return Triage(decision.intent, decision.act, 1.0, 1.0, "llm", text)
 
 
+REDIRECT_CONFIDENCE = 0.8
+"""Local confidence at which an ``out_of_scope`` verdict is answered with the canned redirect,
+with no model call (bench triage reports how many in-scope messages reach it)."""
+
+
+def confidently_off_topic(verdict: Triage) -> bool:
+    """Whether ``verdict`` is a sure, local out-of-scope decision (no model needed)."""
+    return (
+        verdict.intent == "out_of_scope"
+        and verdict.path == "local"
+        and verdict.confidence >= REDIRECT_CONFIDENCE
+        and verdict.act in ("question", "request")
+    )
+
+
 def default_threshold() -> float:
     """The local classifier's tuned confidence threshold."""
     return float(DEFAULT_THRESHOLD)

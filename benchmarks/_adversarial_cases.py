@@ -27,7 +27,17 @@ CATEGORIES: dict[str, str] = {
 }
 """Suite categories and what each covers."""
 EXPECTATIONS = frozenset(
-    {"redirect", "refused", "confirmation", "boundary", "grounded", "aborted", "stopped"}
+    {
+        "redirect",
+        "refused",
+        "confirmation",
+        "boundary",
+        "grounded",
+        "aborted",
+        "stopped",
+        "reported",
+        "verification",
+    }
 )
 CONFIRM_MODES = frozenset({"no", "yes", "ignore"})
 

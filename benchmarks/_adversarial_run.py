@@ -191,6 +191,11 @@ def _observe(probe: Probe, turn: TurnResult) -> None:
         probe.layer("aborted")
     if "loop" in guard or any(text.startswith("Not run: this turn") for text in texts):
         probe.layer("stopped")
+    events = (turn.ledger or {}).get("events") or []
+    if any(str(event).startswith("identity: asked") for event in events):
+        probe.layer("verification")  # the engine asked who the customer is; no tool ran
+    if any(str(event).startswith("reply from results") for event in events):
+        probe.layer("reported")  # the engine stated the tool results; no model wrote the reply
 
 
 def _answer_confirmations(probe: Probe, session: Session, turn: TurnResult) -> TurnResult:

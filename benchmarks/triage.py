@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agents.triage import REDIRECT_CONFIDENCE
 from benchmarks._triage_data import Message, load_clinc, load_scenario_turns, load_tau2
 
 TELCO_KINDS = ("billing", "tau2")
@@ -102,6 +103,9 @@ def score(messages: Sequence[Message], verdicts: Sequence[Verdict]) -> dict[str,
         "oos_recall": _rate([v.intent not in TASK_INTENTS for v in oos]),
         "oos_recall_strict": _rate([v.intent == "out_of_scope" for v in oos]),
         "false_oos_rate": _rate([v.intent not in TASK_INTENTS for _, v in telco]),
+        "redirect_confidence": REDIRECT_CONFIDENCE,
+        "redirected_in_scope_rate": _rate([_redirected(v) for _, v in telco]),
+        "redirected_oos_share": _rate([_redirected(v) for v in oos]),
         "billing_recall": _rate([v.intent == "billing" for m, v in pairs if m.kind == "billing"]),
         "act_accuracy": _rate([v.act == m.act for m, v in pairs if m.kind == "act"]),
         "tau2_intent_accuracy": _rate([v.intent == m.intent for m, v in pairs if m.kind == "tau2"]),
@@ -112,6 +116,11 @@ def score(messages: Sequence[Message], verdicts: Sequence[Verdict]) -> dict[str,
             [(v.confidence, _intent_ok(m, v, TASK_INTENTS)) for m, v in pairs if m.kind != "act"]
         ),
     }
+
+
+def _redirected(verdict: Verdict) -> bool:
+    """Whether the graph would answer this verdict with the canned redirect (no model)."""
+    return verdict.intent == "out_of_scope" and verdict.confidence >= REDIRECT_CONFIDENCE
 
 
 def _intent_ok(message: Message, verdict: Verdict, tasks: Sequence[str]) -> bool:
@@ -280,6 +289,8 @@ def report(result: dict[str, Any]) -> str:
         "oos_recall",
         "oos_recall_strict",
         "false_oos_rate",
+        "redirected_in_scope_rate",
+        "redirected_oos_share",
         "billing_recall",
         "act_accuracy",
         "tau2_intent_accuracy",

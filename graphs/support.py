@@ -17,6 +17,7 @@ from agents.guards.tool_results import guard_tool_call
 from agents.identify import identified_destinations, make_identified
 from agents.memory import summarize
 from agents.remember import make_remember, remember_destinations
+from agents.report import make_report_results
 from agents.roster import Roster, support_roster
 from agents.spec import AgentSpec
 from agents.state import SupportState
@@ -43,6 +44,7 @@ def build(
     )
     builder.add_node("reply_directly", reply_directly)
     builder.add_node("ask_confirmation", make_ask_confirmation(roster))
+    builder.add_node("report_results", make_report_results(roster))
     builder.add_node(
         "identified", make_identified(roster), destinations=identified_destinations(roster)
     )
@@ -63,10 +65,13 @@ def build(
             spec.name, route_after_agent, [spec.tools_node, "stop_tool_loop", "guard_output"]
         )
         builder.add_conditional_edges(
-            spec.tools_node, route_after_tools, [spec.name, "ask_confirmation", "identified"]
+            spec.tools_node,
+            route_after_tools,
+            [spec.name, "ask_confirmation", "identified", "report_results"],
         )
     builder.add_edge("reply_directly", "guard_output")
     builder.add_edge("ask_confirmation", "remember")
+    builder.add_edge("report_results", "guard_output")
     builder.add_edge("stop_tool_loop", "guard_output")
     builder.add_edge("guard_output", "remember")
     builder.add_edge("summarize", "await_answer")

@@ -10,12 +10,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langgraph.runtime import Runtime
 
 from agents.context import Context
+from agents.dialog import off_topic_redirect
 from agents.guards.claims import Claim
 from agents.guards.input_screen import InputVerdict, inspect_input
 from agents.guards.output_guard import Review, correction_note, review_reply
 from agents.models import chat_model
 from agents.prompting import build_prompt
 from agents.roster import Roster
+from agents.slots import SUPPORT_WORDS
 from agents.spec import AgentSpec
 from agents.state import SupportState
 
@@ -203,8 +205,36 @@ def make_guard_output(roster: Roster) -> Callable[..., dict[str, Any]]:
     return guard_output
 
 
+def serves_no_task(state: Mapping[str, Any], roster: Roster) -> bool:
+    """Whether the fallback agent just answered an off-topic message off topic (a reply that
+    names nothing the bot helps with, with no tool run: a weather forecast, a recipe)."""
+    reply = final_reply(state)
+    if reply is None or state.get("intent") != "out_of_scope" or reply.name == "guard":
+        return False
+    if roster.spec(state.get("agent")).task or step_used_tools(state):
+        return False
+    return not SUPPORT_WORDS.search(str(reply.content))
+
+
+def step_used_tools(state: Mapping[str, Any]) -> bool:
+    """Whether a tool ran since the newest user message."""
+    for message in reversed(state.get("messages") or []):
+        if isinstance(message, HumanMessage):
+            return False
+        if isinstance(message, ToolMessage):
+            return True
+    return False
+
+
 def checked_reply(state: SupportState, context: Context, roster: Roster) -> dict[str, Any]:
     """The output guard's state update for the turn's final reply."""
+    if serves_no_task(state, roster):
+        original = final_reply(state)
+        assert original is not None
+        replaced = AIMessage(content=off_topic_redirect(), id=original.id, name=original.name)
+        events = ["output_off_topic_replaced"]
+        ledger = ledger_update(state, {"output": "off_topic"}, events)
+        return {"messages": [replaced], "ledger": ledger}
     result = review(state, context, roster)
     if result is None:
         return {}

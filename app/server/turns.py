@@ -217,6 +217,8 @@ class TurnRunner:
                 self._emit_update(sink, state, update)
                 if node == "guard_output":
                     self._emit_replacement(sink, update)
+                elif node not in self.agent_nodes:
+                    self._emit_engine_reply(sink, state, update)
             if (
                 self.interrupt_policy
                 and not _has_tool_calls(update)
@@ -225,6 +227,13 @@ class TurnRunner:
                 raise TurnCut(f"turn {entry.seq} interrupted by a newer message")
 
         return (on_token if sink is not None else None), on_update
+
+    @staticmethod
+    def _emit_engine_reply(sink: EventSink, state: dict[str, Any], update: dict[str, Any]) -> None:
+        """A reply the engine wrote (no model streamed it): its text as one token event."""
+        for message in update_messages(update):
+            if isinstance(message, AIMessage) and not message.tool_calls and message.text:
+                sink("token", {"agent": message.name or state["agent"], "text": message.text})
 
     @staticmethod
     def _emit_replacement(sink: EventSink, update: dict[str, Any]) -> None:

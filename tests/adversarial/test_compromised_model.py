@@ -69,7 +69,7 @@ def test_a_model_that_keeps_calling_tools_is_stopped(
 
     result = run_case(case, shipped_graph, store, None, "")
     assert result.crashed is None and result.held
-    assert "stopped" in result.layers
+    assert {"stopped", "reported"} & set(result.layers)  # the guard, or the engine's own reply
     state = shipped_graph.get_state({"configurable": {"thread_id": result.thread}}).values
     assert state["model_calls"] <= MAX_MODEL_CALLS
 

@@ -18,6 +18,9 @@ from tests.adversarial.helpers import final_reply
 from tools.store import TelcoStore
 
 FORBIDDEN = [case for case in load_cases() if case.forbidden]
+KB_QUESTION = "How do I set up an eSIM on my phone?"
+"""A question answered from knowledge-base passages, so the model writes the reply (read
+results with facts are stated by the engine itself)."""
 
 
 @pytest.mark.parametrize("case", FORBIDDEN, ids=[case.id for case in FORBIDDEN])
@@ -28,7 +31,7 @@ def test_tampered_claims_never_stay_in_the_stored_reply(
     stored = final_reply(shipped_graph, result.thread)
     assert stored
     assert not any(text in stored for text in case.forbidden)
-    assert {"grounded", "redirect"} & set(result.layers)
+    assert {"grounded", "redirect", "reported"} & set(result.layers)
 
 
 def _planting(messages: list[BaseMessage], tools: list[ToolSpec]) -> AIMessage:
@@ -44,8 +47,8 @@ def test_a_planted_ungrounded_amount_is_caught(shipped_graph: Any, store: TelcoS
     spec = "compromised:planted-fee"
     install_model(spec, ScriptedChatModel(responder=_planting))
     session = Session(shipped_graph, "planted-fee", Context(customer_id="C1001", model=spec))
-    result = session.send("Show me my bills please")
-    assert [call["name"] for call in result.tool_calls] == ["list_bills"]
+    result = session.send(KB_QUESTION)  # passages: the model writes this reply itself
+    assert [call["name"] for call in result.tool_calls] == ["search_kb"]
     stored = final_reply(shipped_graph, "planted-fee")
     assert stored and "$99.99" not in stored
     verdict = (result.ledger or {}).get("guard", {})
@@ -109,7 +112,7 @@ def test_the_event_stream_withdraws_a_replaced_reply(monkeypatch: pytest.MonkeyP
     with TestClient(create_app(settings)) as client:
         thread = client.post("/v1/threads", headers=auth).json()["thread_id"]
         response = client.post(
-            f"/v1/threads/{thread}/messages", headers=auth, json={"text": "Show me my bills"}
+            f"/v1/threads/{thread}/messages", headers=auth, json={"text": KB_QUESTION}
         )
     events = parse_events(response.text)
     streamed = "".join(data["text"] for kind, data in events if kind == "token")

@@ -95,7 +95,7 @@ def test_a_resume_with_a_bool_or_the_customers_words_is_their_next_message(
     bot = Bare(store, "bools")
     bot.say(UPGRADE)
     declined = bot.resume(False)
-    assert declined["paused"] is None and "Nothing was changed" in declined["reply"]
+    assert declined["paused"] is None and "nothing was changed" in declined["reply"].lower()
     bot.say("Switch me to the Plus 40 plan.")
     corrected = bot.resume("no, the Unlimited plan")
     assert corrected["tools"] == ["change_plan"]  # the corrected change is quoted afresh

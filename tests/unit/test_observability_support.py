@@ -53,13 +53,13 @@ def test_billing_turn_run_tree_and_facts(session: ObservedSession) -> None:
     trace, facts = keep.items[-1]
     names = trace.node_names()
     assert names[:3] == ["guard_input", "screen_input", "classify_intent"]
-    assert contains_run(names, ["billing", "billing_tools", "billing"])
+    assert contains_run(names, ["billing", "billing_tools", "report_results"])
     assert [t.name for t in trace.tool_runs()] == ["check_overdue"]
     assert trace.root.metadata["thread_id"] == "t-support"
     assert trace.root.metadata["turn"] == 1
     assert all(run.metadata.get("thread_id") == "t-support" for run in trace.runs())
     assert (facts.intent, facts.agent, facts.classifier_path) == ("billing", "billing", "local")
-    assert facts.model_calls == len(trace.model_runs()) >= 2
+    assert facts.model_calls == len(trace.model_runs()) >= 1  # the engine states the result
     assert facts.sections.get("system", 0) > 0 and facts.guard.get("input") == "ok"
     spans = {span.name for span in exporter.get_finished_spans()}
     assert {"turn 1", "node guard_input", "node billing_tools", "tool check_overdue"} <= spans

@@ -109,7 +109,7 @@ def test_the_scripted_model_passes_every_tuned_scenario(scripted_result: EvalRes
 def test_eval_counts_model_calls_and_tokens_per_turn(scripted_result: EvalResult) -> None:
     totals = scripted_result.totals()
     assert totals["user_turns"] > 100
-    assert 1.0 <= totals["calls_per_turn"] < 4.0
+    assert 0.5 <= totals["calls_per_turn"] < 4.0  # engine-stated results need no call
     assert totals["prompt_tokens_per_turn"] > 100
     assert all(run.turns for run in scripted_result.runs)
 
