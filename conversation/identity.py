@@ -51,7 +51,11 @@ _NAME_CUE = re.compile(
     r"(?P<name>[A-Za-z][A-Za-z'-]+(?:\s+[A-Za-z][A-Za-z'-]+){1,2})",
     re.IGNORECASE,
 )
-_LEADING_NAME = re.compile(r"^\W*(?P<name>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2})\s*[,;:-]")
+_LEADING_NAME = re.compile(
+    r"^\W*(?P<name>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2})"
+    r"(?:\s*[,;:-]|\s+(?=\d|born\b|dob\b|date of birth\b))"
+)
+"""A name that opens the message, followed by punctuation or directly by a birth date."""
 _NOT_NAME = frozenset(
     {
         "and",
