@@ -20,6 +20,7 @@ from agents.roster import Roster
 from agents.spec import AgentSpec
 from agents.state import QueuedTask, SupportState
 from conversation.identity import IdentityDetails, without_identity
+from conversation.replay import replayed_request
 
 Node = Callable[..., Any]
 IDENTITY_TOOL = "verify_customer"
@@ -107,7 +108,7 @@ def make_identified(roster: Roster) -> Node:
             update = {
                 "messages": [
                     AIMessage(content=thanks, name=agent.name),
-                    HumanMessage(waiting["text"]),
+                    replayed_request(waiting["text"]),
                 ],
                 "queued_tasks": rest,
                 "ledger": {"turn": turn, "events": ["identity: verified", "take up the request"]},
@@ -116,7 +117,7 @@ def make_identified(roster: Roster) -> Node:
         request = without_identity(str(last_human(messages)))
         if agent.task and request:  # the same message asked for something: answer it now
             update = {
-                "messages": [AIMessage(content=thanks, name=agent.name), HumanMessage(request)],
+                "messages": [AIMessage(content=thanks, name=agent.name), replayed_request(request)],
                 "ledger": ledger,
             }
             return Command(goto=agent.name, update=update)

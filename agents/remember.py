@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
@@ -19,6 +19,7 @@ from agents.slots import UNCHANGED_MARKER, WRITE_FACTS
 from agents.state import QueuedTask, SupportState
 from conversation.facts import FactSheet, set_fact
 from conversation.phases import TurnEvents, asks_anything_else, derive_phase
+from conversation.replay import is_replayed, replayed_request
 from conversation.stack import Frame, go_ahead_question, new_frame, pop, push, resume_line, top
 from conversation.transcript import open_transcript
 from tools.auth import NOT_VERIFIED_MESSAGE
@@ -65,7 +66,7 @@ def take_up(
         return None, {}, []
     spec = roster.for_intent(task["intent"])
     if task["kind"] == "deferred" or spec is None:
-        update = {"queued_tasks": rest, "messages": [HumanMessage(content=task["text"])]}
+        update = {"queued_tasks": rest, "messages": [replayed_request(task["text"])]}
         return "classify_intent", update, ["take up deferred message"]
     if current is not None:
         stack, _ = pop(stack)
@@ -103,7 +104,8 @@ def log_transcript(messages: list[BaseMessage], turn: int, agent: str) -> None:
     if not thread:
         return
     try:
-        open_transcript().append(str(thread), messages, turn=turn, agent=agent)
+        said = [m for m in messages if not is_replayed(m)]  # the customer's words once
+        open_transcript().append(str(thread), said, turn=turn, agent=agent)
     except Exception as error:
         log.warning("transcript append failed for thread %s: %s", thread, error)
 

@@ -28,6 +28,7 @@ from agents.state import SupportState
 from agents.triage import Triage, triage
 from conversation.facts import FactSheet
 from conversation.identity import identity_details, without_identity
+from conversation.replay import replayed_request
 from conversation.stack import top
 
 Node = Callable[..., Any]
@@ -150,7 +151,7 @@ def next_step(plan: TurnPlan, roster: Roster, update: dict[str, Any]) -> str:
         update["messages"] = [answer_call_message(plan.pending, plan.answer, plan.agent)]
         return roster.spec(plan.agent).tools_node
     if plan.replay:
-        update["messages"] = [HumanMessage(content=plan.replay)]
+        update["messages"] = [replayed_request(plan.replay)]
     return roster.spec(plan.agent).name
 
 

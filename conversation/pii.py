@@ -12,7 +12,7 @@ _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-(\d{4})(?![\d-])")
 _LONG_NUMBER = re.compile(r"(?<![\d-])\d{9,}(?![\d-])")
 _LABELLED_NUMBER = re.compile(
     r"(?i)\b(account|acct|iban|routing|sort code|ssn|social security|passport|licen[cs]e)"
-    r"(?P<gap>[^\d\n]{0,20})(?P<number>[A-Z]{0,4}\d[\d -]{4,}\d)"
+    r"(?P<gap>[^\d\n]{0,20})(?!\d{4}-\d{2}-\d{2}\b)(?P<number>[A-Z]{0,4}\d[\d -]{4,}\d)"
 )
 
 _MONTHS = (

@@ -61,3 +61,9 @@ def test_account_numbers_keep_last_four() -> None:
 
 def test_short_numbers_and_phone_formatting_stay() -> None:
     assert mask("call 555-0199 about order 1234567") == "call 555-0199 about order 1234567"
+
+
+def test_a_date_after_the_word_account_is_not_taken_for_an_account_number() -> None:
+    text = "Bills on this account (today is 2026-11-20), newest first"
+    assert mask(text) == text
+    assert mask("account 1234 5678 99").endswith("7899") and "1234" not in mask("account 12345678")
