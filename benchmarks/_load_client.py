@@ -24,6 +24,11 @@ class Step:
     approve: bool = True
 
 
+def answer_text(step: Step) -> str:
+    """How the thread's history holds a confirmation answer."""
+    return "yes" if step.approve else "no"
+
+
 def script(ref: str, turns: int) -> list[Step]:
     """``turns`` requests: reads, two ticket writes (one confirmed, one declined), small talk."""
     base = [
@@ -194,8 +199,9 @@ async def converse(
 ) -> None:
     """Play the conversation's steps in order; stop at the first failed step."""
     for index, step in enumerate(conv.steps):
-        if step.kind == "message":
-            conv.sent_messages.append(step.text)
+        # An answer is the customer's next message too: the graph stores it as "yes" or "no"
+        # and counts it as a turn (docs/turns.md).
+        conv.sent_messages.append(step.text if step.kind == "message" else answer_text(step))
         result = await send(conv, step, f"{conv.ref}-{index}")
         if result is None:
             return
