@@ -14,7 +14,7 @@ added, or the figure is replaced by the one the company's document gives for the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from agents.guards.claims import date_claims, source_keys
@@ -290,7 +290,7 @@ class Checker:
             readings.append(Reading((section,), True))
         return readings
 
-    def _supported(self, reading: Reading, quantity: Quantity, docs: Sequence[str]) -> list[str]:
+    def supported(self, reading: Reading, quantity: Quantity, docs: Sequence[str]) -> list[str]:
         """Supporting document per company of ``reading`` ([] when one company lacks support)."""
         found = [
             self.index.supports(quantity, company, docs, weak=reading.weak)
@@ -304,11 +304,11 @@ class Checker:
         """(status, documents to cite, replacement text) for one figure of a sentence."""
         readings = self.companies_for(sentence, quantity, section)
         for reading in readings:
-            if self._supported(reading, quantity, cited):
+            if self.supported(reading, quantity, cited):
                 return "ok", [], ""
         elsewhere = [*self.known, *(d for d in self.index.corpus.documents if d not in self.known)]
         for reading in readings:
-            if docs := self._supported(reading, quantity, elsewhere):
+            if docs := self.supported(reading, quantity, elsewhere):
                 return "recited", docs, ""
         named = self.index.companies.mentions(CITATION.sub(" ", sentence))
         only = {company for _, _, company in named}
@@ -379,17 +379,7 @@ class Checker:
     def check(self, sentence: str, section: str | None) -> Verdict:
         """The verdict on one sentence (``section``: the company whose section it is in)."""
         cited = [d for d in dict.fromkeys(CITATION.findall(sentence)) if d in self.index.text]
-        figures = quantities(sentence)
-        dates = date_claims(sentence)
-        date_spans = (
-            [
-                (m.start(), m.end())
-                for m in re.finditer("|".join(re.escape(c.text) for c in dates), sentence)
-            ]
-            if dates
-            else []
-        )
-        figures = [q for q in figures if not any(s <= q.start < e for s, e in date_spans)]
+        figures, dates = claim_figures(sentence), date_claims(sentence)
         status, add, text, reasons = "ok", [], sentence, []
         replacements: list[tuple[Quantity, str]] = []
         for quantity in figures:
@@ -414,7 +404,7 @@ class Checker:
                 status = status if status == "corrected" else "recited"
                 add += docs
                 reasons.append(f"{name}: recited from {', '.join(docs)}")
-        factual = bool(figures or dates or self._has_name(sentence))
+        factual = bool(figures or dates or self.has_name(sentence))
         for quantity, replacement in sorted(replacements, key=lambda r: -r[0].start):
             text = text[: quantity.start] + replacement + text[quantity.end :]
         new = [d for d in dict.fromkeys(add) if d not in cited]
@@ -424,13 +414,38 @@ class Checker:
             status = "plain"
         return Verdict(text, status, reasons, factual)
 
-    def _has_name(self, sentence: str) -> bool:
+    def has_name(self, sentence: str) -> bool:
         """True when the sentence names a person, product or partner (not just a company)."""
         for match in NAME.finditer(CITATION.sub(" ", sentence)):
             words = [w for w in match.group(0).split() if w.lower() not in _NOT_NAME_WORDS]
             if len(words) >= 2 and " ".join(words) not in self.index.companies.names:
                 return True
         return False
+
+
+def claim_figures(sentence: str) -> list[Quantity]:
+    """The figures of ``sentence`` that are not part of a day-precise date."""
+    dates = date_claims(sentence)
+    if not dates:
+        return quantities(sentence)
+    pattern = "|".join(re.escape(claim.text) for claim in dates)
+    spans = [(m.start(), m.end()) for m in re.finditer(pattern, sentence)]
+    return [q for q in quantities(sentence) if not any(s <= q.start < e for s, e in spans)]
+
+
+def prose_sentences(body: str, companies: Companies) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, sentence, section company) for every prose sentence of a Markdown body
+    (headings set the section: ``### Fabrikam Wireless``; bullet marks are left out)."""
+    section: str | None = None
+    for number, line in enumerate(body.splitlines()):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            named = companies.mentions(stripped)
+            section = named[0][2] if named else None
+            continue
+        lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
+        for sentence in split_sentences(line[lead.end() if lead else 0 :]):
+            yield number, sentence, section
 
 
 def _add_citations(sentence: str, doc_ids: Sequence[str]) -> str:
@@ -449,31 +464,23 @@ def ground_report(
     """Check every sentence of the report ``body`` (Markdown) against the documents it cites;
     repair what the documents support, remove the rest (see the module doc)."""
     checker = Checker(corpus, subjects, known)
-    names = checker.index.companies
-    section: str | None = None
-    lines: list[str] = []
+    lines = body.splitlines()
+    kept: dict[int, list[str]] = {}
     verdicts: list[Verdict] = []
-    for line in body.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            named = names.mentions(stripped)
-            section = named[0][2] if named else None
-            lines.append(line)
-            continue
-        if not stripped:
-            lines.append(line)
-            continue
-        prefix = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
-        lead = prefix.group(0) if prefix else ""
-        kept = []
-        for sentence in split_sentences(line[len(lead) :]):
-            verdict = checker.check(sentence, section)
-            verdicts.append(verdict)
-            if verdict.status != "removed":
-                kept.append(verdict.sentence)
-        if kept:
-            lines.append(lead + " ".join(kept))
-    return Grounded("\n".join(lines).strip(), verdicts)
+    for number, sentence, section in prose_sentences(body, checker.index.companies):
+        verdict = checker.check(sentence, section)
+        verdicts.append(verdict)
+        kept.setdefault(number, [])
+        if verdict.status != "removed":
+            kept[number].append(verdict.sentence)
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        if number not in kept:
+            out.append(line)
+        elif kept[number]:
+            lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
+            out.append((lead.group(0) if lead else "") + " ".join(kept[number]))
+    return Grounded("\n".join(out).strip(), verdicts)
 
 
 def unverified_section(grounded: Grounded) -> str:
