@@ -120,6 +120,12 @@ def _bare_title(text: str) -> str:
     return re.sub(r"^(?:the|a|an) ", "", _normalize(text))
 
 
+def names_title(text: str, title: str) -> bool:
+    """True when ``text`` contains the words of ``title`` (article, case, punctuation aside)."""
+    bare = _bare_title(title)
+    return bool(bare) and f" {bare} " in f" {_normalize(text)} "
+
+
 def load_seed(path: Path = SEED_FILE) -> list[dict[str, Any]]:
     """The seed entries (raises ``CatalogueError`` when the file is missing or malformed)."""
     try:
@@ -208,6 +214,18 @@ class Catalogue:
             return self.get(match.group(0))
         hits = self.search(reference, by="title", limit=1)
         return hits[0] if hits else None
+
+    def find_title(self, title: str) -> Book | None:
+        """The book whose title is ``title`` (article, case and punctuation aside), if any.
+
+        Stricter than ``resolve``: a title the catalogue lacks finds nothing, never the
+        nearest other book ("Dune" does not find "Dust over Arcadia Planitia").
+        """
+        wanted = _bare_title(title)
+        if not wanted:
+            return None
+        exact = [book for book in self.all_books() if _bare_title(book.title) == wanted]
+        return exact[0] if len(exact) == 1 else None
 
     def focus(self, query: str, hits: list[Book]) -> Book | None:
         """The one book a search is about: the only hit, or an exact title match."""

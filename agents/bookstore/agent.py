@@ -10,13 +10,14 @@ from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
-from agents.bookstore.memory import name_update
+from agents.bookstore.memory import ask_update, newest_user_text
 from agents.bookstore.scripted import bookstore_responder
 from agents.bookstore.state import FACT_PRIORITY, BookstoreState
+from agents.bookstore.turn_plan import TurnPlan, plan_turn
 from agents.context import Context
 from agents.input_guard import InvalidMessage, check_message
 from prompts.loader import render
-from tools.catalogue import READ_TOOLS
+from tools.catalogue import READ_TOOLS, open_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def bookstore_model(spec: str) -> BaseChatModel:
 
 
 def begin_turn(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Count the turn, refuse unusable input, and note a name the customer gave."""
+    """Count the turn, refuse unusable input, and note the name and the book the customer gave."""
     context = runtime.context or Context()
     turn = state.get("turn", 0) + 1
     messages = state.get("messages", [])
@@ -64,7 +65,7 @@ def begin_turn(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, An
             update["messages"].insert(0, RemoveMessage(id=newest.id))
         update["ledger"] = {"turn": turn, "guard": {"input": f"refused: {problem}"}}
         return update
-    facts = name_update(state.get("facts"), text, turn)
+    facts = ask_update(state.get("facts"), text, turn)
     if facts:
         update["facts"] = facts
     return update
@@ -75,15 +76,43 @@ def route_after_begin(state: BookstoreState) -> Literal["bookstore", "__end__"]:
     return "__end__" if state.get("refused") else "bookstore"
 
 
+def this_turn(state: BookstoreState) -> TurnPlan:
+    """The engine's decisions for the current turn (which book "it" is, what must be said)."""
+    messages = state.get("messages", [])
+    return plan_turn(
+        state.get("facts"), newest_user_text(messages), state.get("turn", 0), open_catalogue()
+    )
+
+
+def system_text(plan: TurnPlan) -> str:
+    """The policy, then this turn's decisions (the policy stays a stable prompt prefix)."""
+    policy = render("bookstore", store=STORE)
+    return (
+        f"{policy}\n\nThis turn (decided by the shop's records; follow it): {plan.note}"
+        if plan.note
+        else policy
+    )
+
+
+def guard_reply(reply: AIMessage, plan: TurnPlan) -> tuple[AIMessage, list[str]]:
+    """The final reply, replaced by the engine's when it leaves out a decided fact."""
+    missing = plan.missing(str(reply.content)) if plan.fallback else []
+    if not missing:
+        return reply, []
+    return AIMessage(content=plan.fallback), missing
+
+
 def call_model(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """One model call over the budgeted prompt: policy, fact sheet, recent window."""
+    """One model call over the budgeted prompt: policy and this turn's decisions, fact sheet,
+    recent window; a final reply that leaves out a decided fact gets the engine's reply."""
     from conversation.assembly import Budgets, assemble
     from conversation.tokens import get_counter
 
     context = runtime.context or Context()
     calls = state.get("model_calls", 0) + 1
+    plan = this_turn(state)
     assembled = assemble(
-        system=render("bookstore", store=STORE),
+        system=system_text(plan),
         window=list(state.get("messages", [])),
         counter=get_counter(context.model),
         budgets=Budgets(
@@ -98,7 +127,7 @@ def call_model(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, An
     )
     try:
         model: Any = bookstore_model(context.model)
-        if calls < MAX_MODEL_CALLS:
+        if plan.tools and calls < MAX_MODEL_CALLS:
             model = model.bind_tools(bookstore_tools())
         reply = model.invoke(assembled.messages)
     except Exception as error:  # a model failure must not break the thread
@@ -108,11 +137,16 @@ def call_model(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, An
         )
     if not isinstance(reply, AIMessage):
         reply = AIMessage(content=str(getattr(reply, "content", reply)))
+    missing: list[str] = []
+    if not reply.tool_calls:
+        reply, missing = guard_reply(reply, plan)
     reply.name = AGENT
+    guard = {"output": f"replaced: the reply left out {', '.join(missing)}"} if missing else {}
     return {
         "messages": [reply],
         "model_calls": calls,
         "ledger": {
+            **({"guard": guard} if guard else {}),
             "turn": state.get("turn", 0),
             "sections": dict(assembled.sections),
             "total_tokens": assembled.total,

@@ -1,4 +1,11 @@
-"""What the bookstore bot remembers: the customer's name and the last book, on the fact sheet."""
+"""What the bookstore bot remembers: the customer's name and the book they asked about.
+
+Both live on the engine's fact sheet (``conversation.facts``) and go through its extractor, so
+a correction ("sorry, I meant The Tin Violin") replaces the old value and records it, as for
+the support bot. Code decides the book: the title the customer named, checked against the
+catalogue — a title we do not carry is remembered as asked — and never a search hit the
+customer did not name.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,11 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, RemoveMessage, ToolMessage
 
+from agents.bookstore.asking import BOOK_ASK, QUOTED, asked_value
 from agents.bookstore.state import BOOK_SLOT, NAME_SLOT, BookstoreState
 from conversation.facts import FactExtractor, FactSheet, SlotPattern, set_fact
 from conversation.window import turn_boundaries
+from tools.catalogue import Catalogue, names_title, open_catalogue
 
 KEEP_TURNS = 6
 """User turns kept in the window; older ones are dropped (the fact sheet keeps what matters)."""
@@ -54,6 +63,35 @@ def name_update(facts: FactSheet | None, text: str, turn: int) -> FactSheet:
     return update
 
 
+def book_patterns(catalogue: Catalogue) -> tuple[SlotPattern, ...]:
+    """How customers name a book: a quoted title, or a title after "do you have", "how much
+    is", "I meant" …; the value is the ``last_book`` value the catalogue check gives."""
+    return (
+        SlotPattern(BOOK_SLOT, QUOTED, lambda raw: asked_value(catalogue, raw, quoted=True)),
+        SlotPattern(BOOK_SLOT, BOOK_ASK, lambda raw: asked_value(catalogue, raw)),
+    )
+
+
+def ask_update(
+    facts: FactSheet | None, text: str, turn: int, catalogue: Catalogue | None = None
+) -> FactSheet:
+    """The fact-sheet update for one customer message: a name they gave and a book they named.
+
+    The book is checked against the catalogue here (``verified``: the catalogue answered,
+    either with the book or with "not carried"); a correction cue marks the change.
+    """
+    update = name_update(facts, text, turn)
+    extractor = FactExtractor((*NAME_PATTERNS, *book_patterns(catalogue or open_catalogue())))
+    for item in extractor.extract(text, facts):
+        if item.slot == BOOK_SLOT:
+            update.update(
+                set_fact(
+                    facts, BOOK_SLOT, item.value, turn, verified=True, correction=item.correction
+                )
+            )
+    return update
+
+
 def current_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The messages after the newest user message (this turn's calls, results and replies)."""
     for index in range(len(messages) - 1, -1, -1):
@@ -72,10 +110,22 @@ def focused_book(messages: Sequence[BaseMessage]) -> dict[str, Any] | None:
     return None
 
 
+def newest_user_text(messages: Sequence[BaseMessage]) -> str:
+    """The text of the newest user message ('' when there is none)."""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return str(message.content)
+    return ""
+
+
 def book_update(facts: FactSheet | None, messages: Sequence[BaseMessage], turn: int) -> FactSheet:
-    """The fact-sheet update that makes this turn's book the last book (verified by a tool)."""
+    """The update that makes this turn's looked-up book the asked book — only when the
+    customer's message named it (a search hit they never named does not become "it")."""
     focus = focused_book(messages)
-    if focus is None:
+    if focus is None or not names_title(newest_user_text(messages), str(focus.get("title", ""))):
+        return {}
+    current = (facts or {}).get(BOOK_SLOT)
+    if current is not None and current["turn"] == turn:
         return {}
     return set_fact(facts, BOOK_SLOT, str(focus["label"]), turn, verified=True, source="tool")
 
@@ -95,7 +145,11 @@ def remember(state: BookstoreState) -> dict[str, Any]:
     turn = state.get("turn", 0)
     facts = book_update(state.get("facts"), messages, turn)
     removals = prune_window(messages)
-    events = [f"last_book: {facts[BOOK_SLOT]['value']}"] if facts else []
+    events = [f"last_book: {facts[BOOK_SLOT]['value']} (looked up)"] if facts else []
+    asked = (state.get("facts") or {}).get(BOOK_SLOT)
+    if not facts and asked is not None and asked["turn"] == turn:
+        replaced = f" (replaces {asked['corrected_from']!r})" if "corrected_from" in asked else ""
+        events.append(f"last_book: {asked['value']} (asked){replaced}")
     name = (state.get("facts") or {}).get(NAME_SLOT)
     if name is not None and name["turn"] == turn:
         replaced = f" (replaces {name['corrected_from']!r})" if "corrected_from" in name else ""

@@ -38,6 +38,8 @@ GENRE_ASK = re.compile(
 RENAME = re.compile(r"\b(?:instead|from now on|rather|actually|now)\b", re.I)
 GENRE_FILLER = re.compile(r"\b(?:good|great|new|nice|some|any|fun|popular|recent)\b\s*", re.I)
 FACT_NAME = re.compile(r"^- name: (?P<v>.+?) \(turn", re.M)
+FOR_EXAMPLE = re.compile(r"For example: (?P<reply>.+)$", re.M)
+"""The engine's example reply in this turn's note (played when no tools are bound)."""
 FACT_BOOK = re.compile(r"^- last_book: (?P<id>BK\d{4}): (?P<label>.+?) \(turn", re.M)
 
 
@@ -162,6 +164,8 @@ def bookstore_responder(messages: list[BaseMessage], tools: list[ToolSpec]) -> A
     results = _trailing_results(messages)
     if results:
         return AIMessage(content=reply_from_results(results, text))
+    if not tools and (example := FOR_EXAMPLE.search(system)):
+        return AIMessage(content=example.group("reply").strip())
     wanted = aspect(text)
     request = _search_request(text)
     if request is not None and request[1] == "title" and wanted:

@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 from agents.context import Context
 from agents.research import scripted
 from agents.research.deadline import ANALYSIS_SHARE, cutoff, run_within, seconds_left
+from agents.research.grounding import ground_report, unverified_section
 from agents.research.models import ModelFactory
 from agents.research.plan import Plan
 from agents.research.report import (
@@ -168,6 +169,10 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
         )
         known = set(corpus.documents) | {s for note in notes for s in note.sources}
         body, removed = keep_known_citations(body, known)
+        companies = [str(t["company"]) for t in state["plan"]["tasks"] if t.get("company")]
+        grounded = ground_report(body, corpus, companies, (s for n in notes for s in n.sources))
+        body = "\n\n".join(p for p in (grounded.body, unverified_section(grounded)) if p)
+        checked = grounded.counts()
         cited = list(dict.fromkeys([*citations(body), *(s for n in notes for s in n.sources)]))
         done = sum(1 for f in findings if f["status"] == "ok")
         footer = (
@@ -184,7 +189,7 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
             "synthesizer",
             report,
             cited,
-            {"stage": "report", "how": how, "removed_citations": removed},
+            {"stage": "report", "how": how, "removed_citations": removed, "grounding": checked},
         )
         runtime.stream_writer(
             {"node": "synthesizer", "event": "finished", "how": how, "version": note.version}
@@ -193,10 +198,20 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
             "report": report,
             "messages": [AIMessage(content=report, name="synthesizer")],
             "trace": [trace_event(run_id, "synthesizer", REPORT_KEY, started, "ok")],
-            "ledger": ledger_update(state, f"report: {how}", f"gaps: {len(gaps)}"),
+            "ledger": ledger_update(
+                state, f"report: {how}", f"gaps: {len(gaps)}", grounding_event(checked)
+            ),
         }
 
     return synthesize
+
+
+def grounding_event(counts: dict[str, int]) -> str:
+    """The ledger line for the report's claim check."""
+    changed = ", ".join(
+        f"{counts.get(k, 0)} {k}" for k in ("ok", "recited", "corrected", "removed")
+    )
+    return f"grounding: {changed}; {counts.get('cited', 0)}/{counts.get('factual', 0)} cited"
 
 
 def ledger_update(state: ResearchState, *events: str) -> dict[str, Any]:

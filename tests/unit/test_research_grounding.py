@@ -1,0 +1,92 @@
+"""Research grounding: figures are checked against the cited documents before the report is
+returned; a wrong figure is corrected from the documents or removed and listed as unverified."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+
+from agents.context import Context
+from agents.research import scripted
+from agents.research.grounding import ground_report, quantities, split_sentences
+from graphs.research import compile_graph
+from llm.scripted import ScriptedChatModel
+from tools.research_corpus import load_corpus
+
+QUESTION = "Compare the market positioning of Contoso and Fabrikam, focusing on AI strategy"
+COMPANIES = ["Contoso Telecom", "Fabrikam Wireless"]
+PLANTED = """## Summary
+Both companies have a mobile ARPU of 31.50 a month [contoso-overview].
+Contoso Telecom has 21.4 million mobile subscribers [contoso-overview].
+
+## Findings
+### Fabrikam Wireless
+- Fabrikam's mobile ARPU is 31.50 a month [fabrikam-overview].
+- It has 11.8 million subscribers, a 20% share.
+
+## Comparison
+Contoso leads on ARPU with 31.50 a month, while Fabrikam Wireless has 27.80 [contoso-overview]
+[fabrikam-overview].
+"""
+
+
+def planted_synthesizer(messages: list[BaseMessage], tools: list) -> AIMessage:
+    """A synthesizer that gives Fabrikam Contoso's ARPU (the fault seen with the local model)."""
+    return AIMessage(content=PLANTED)
+
+
+def models(role: str, spec: str, timeout_s: float | None) -> BaseChatModel:
+    responder = planted_synthesizer if role == "synthesizer" else scripted.RESPONDERS[role]
+    return ScriptedChatModel(responder=responder)
+
+
+def test_a_planted_wrong_arpu_is_caught_and_never_printed_as_fact() -> None:
+    graph = compile_graph(models=models)
+    state = graph.invoke(
+        {"question": QUESTION, "deadline_s": 60}, context=Context(model="scripted")
+    )
+    report = state["report"]
+    body, _, unverified = report.partition("## Unverified claims")
+    assert "Both companies have a mobile ARPU of 31.50" not in body
+    assert "Fabrikam's mobile ARPU is 27.80 a month [fabrikam-overview]" in body
+    assert "Fabrikam's mobile ARPU is 31.50" not in report
+    assert "31.50 a month, while Fabrikam Wireless has 27.80" in body
+    assert "11.8 million subscribers, a 20% share [fabrikam-overview]" in body
+    assert "Both companies have a mobile ARPU of (unsupported) a month." in unverified
+    events = state["ledger"][-1]["events"]
+    assert any(e.startswith("grounding:") and "1 corrected" in e for e in events), events
+
+
+def test_figures_are_attributed_to_the_company_named_next_to_them() -> None:
+    corpus = load_corpus()
+    both = " [contoso-overview] [fabrikam-overview]."
+    swapped = "Contoso's ARPU is 27.80 a month while Fabrikam's is 31.50" + both
+    grounded = ground_report(swapped, corpus, COMPANIES, [])
+    assert grounded.unverified and grounded.body == ""
+    right = "Contoso's ARPU is 31.50 a month while Fabrikam's is 27.80" + both
+    assert ground_report(right, corpus, COMPANIES, []).body == right
+    uncited = "Fabrikam Wireless earned 6.1 billion in 2024."
+    fixed = ground_report(uncited, corpus, COMPANIES, ["fabrikam-overview"])
+    assert fixed.body == "Fabrikam Wireless earned 6.1 billion in 2024 [fabrikam-overview]."
+    counts = fixed.counts()
+    assert counts["factual"] == counts["cited"] == 1
+
+
+def test_invented_names_are_removed_and_judgements_are_left_alone() -> None:
+    corpus = load_corpus()
+    text = (
+        "Contoso hired Gideon Marchbank as its AI chief [contoso-ai-strategy]. "
+        "Both companies bet on AI, in different ways."
+    )
+    grounded = ground_report(text, corpus, COMPANIES, [])
+    assert grounded.body == "Both companies bet on AI, in different ways."
+    assert [v.status for v in grounded.verdicts] == ["removed", "plain"]
+
+
+def test_sentences_and_figures_are_read_as_written() -> None:
+    assert split_sentences("ARPU is 31.50 a month. [contoso-overview] Next one.") == [
+        "ARPU is 31.50 a month. [contoso-overview]",
+        "Next one.",
+    ]
+    found = [(q.kind, q.value) for q in quantities("37% of 21.4 million, 5G since 2023, 3 plans")]
+    assert found == [("pct", 37.0), ("num", 21.4e6), ("num", 2023.0)]
