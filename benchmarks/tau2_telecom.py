@@ -16,10 +16,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+MODES = ("solo", "dual")
+"""``solo``: τ²'s no-user mode (ticket, agent and device tools); ``dual``: agent and simulated
+customer."""
+
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="switchboard bench tau2_telecom", description=__doc__)
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="dual",
+        help="dual: with τ²'s user simulator (default); solo: the agent alone (--gold only, yet)",
+    )
     parser.add_argument("--model", default="local", help="model spec for both agents")
     parser.add_argument("--user-model", default="", help="model of τ²'s user simulator")
     parser.add_argument("--split", default="test", help="base, train, test, small or full")
@@ -45,9 +55,12 @@ def gold(args: argparse.Namespace) -> dict[str, Any]:
     tasks = load_tasks(args.split)
     if args.limit:
         tasks = tasks[: args.limit]
-    results = [replay_task(t) for t in tqdm(tasks, disable=args.no_progress, file=sys.stderr)]
+    solo = args.mode == "solo"
+    bar = tqdm(tasks, disable=args.no_progress, file=sys.stderr)
+    results = [replay_task(t, solo=solo) for t in bar]
     agree = sum(1 for r in results if r.agrees)
     return {
+        "mode": args.mode,
         "split": args.split,
         "tasks": len(results),
         "agree": agree,
@@ -118,7 +131,8 @@ def report(result: dict[str, Any]) -> str:
     """Side-by-side lines for people."""
     if "agree" in result:
         return (
-            f"gold replay on {result['split']}: {result['agree']}/{result['tasks']} tasks give "
+            f"gold replay ({result['mode']} mode) on {result['split']}: "
+            f"{result['agree']}/{result['tasks']} tasks give "
             f"τ²'s reward through our tools (ours {result['reward_ours']}, "
             f"τ² {result['reward_tau2']})"
         )
@@ -151,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.model.startswith("local"):
         # τ²'s policy and tools need a longer context than chat turns do.
         os.environ.setdefault("SWITCHBOARD_LOCAL_CTX", "16384")
+    if args.mode == "solo" and not args.gold:
+        print("switchboard bench tau2_telecom: --mode solo needs --gold (yet)", file=sys.stderr)
+        return 2
     result = gold(args) if args.gold else compare(args)
     print(json.dumps(result) if args.json else report(result))
     if args.gold:
