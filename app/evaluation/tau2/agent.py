@@ -38,13 +38,15 @@ LOOKUP_TOOLS = frozenset(
 )
 AGENT_TOOLS: dict[str, frozenset[str] | None] = {
     "billing": LOOKUP_TOOLS
-    | {"get_bills_for_customer", "send_payment_request", "resume_line", "suspend_line"},
+    | {"get_bills_for_customer", "send_payment_request", "resume_line", "suspend_line"}
+    | {"check_payment_request", "make_payment"},
     "plan_change": LOOKUP_TOOLS
     | {"get_data_usage", "refuel_data", "enable_roaming", "disable_roaming"},
     "tech_support": None,
     "out_of_scope": LOOKUP_TOOLS,
 }
-"""τ² assistant tools for the agent that takes each triage intent (``None`` = all of them)."""
+"""τ² tools for the agent that takes each triage intent (``None`` = all of them). In solo mode
+the device's tools join them: the payment ones go to billing, the rest only to tech_support."""
 DEFAULT_CONTEXT = {"token_budget": 12000, "window_budget": 4000, "summary_budget": 600}
 """Budgets for τ² runs: the policy documents are several thousand tokens long."""
 FALLBACK_REPLY = "Could you tell me a bit more about the problem?"
@@ -56,17 +58,23 @@ def hand_to_orchestrator(name: str, arguments: dict[str, Any], requestor: Reques
     return str(result)
 
 
-def tau2_agent_specs(tau2_tools: list[Any], policy: str) -> list[AgentSpec]:
+def tau2_agent_specs(
+    tau2_tools: list[Any], policy: str, write_tools: frozenset[str] = frozenset()
+) -> list[AgentSpec]:
     """Our roster's sub-agents with τ²'s tools and their share of τ²'s policy (by the
-    triage intent each agent takes)."""
-    wrapped: list[BaseTool] = langchain_tools(tau2_tools, hand_to_orchestrator, "assistant")
+    triage intent each agent takes). Tools named in ``write_tools`` are our agents' write
+    tools: they quote and wait for a confirmation before τ² runs them (solo mode)."""
+    wrapped: list[BaseTool] = langchain_tools(
+        tau2_tools, hand_to_orchestrator, "assistant", confirm=write_tools
+    )
     policies = agent_policies(policy)
     specs = []
     for spec in support_roster():
         (intent,) = sorted(spec.intents & set(AGENT_TOOLS))
         names = AGENT_TOOLS[intent]
         tools = tuple(t for t in wrapped if names is None or t.name in names)
-        specs.append(replace(spec, tools=tools, write_tools=frozenset(), policy=policies[intent]))
+        writes = frozenset(t.name for t in tools if t.name in write_tools)
+        specs.append(replace(spec, tools=tools, write_tools=writes, policy=policies[intent]))
     return specs
 
 

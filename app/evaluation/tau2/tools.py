@@ -75,8 +75,8 @@ def as_langchain_tool(tool: Any, execute: ToolExecutor, requestor: Requestor) ->
 
 def quote_summary(name: str, arguments: dict[str, Any]) -> str:
     """What a quoted write will do, in the words the confirmation question repeats."""
-    shown = ", ".join(f"{key}={json.dumps(value)}" for key, value in arguments.items())
-    return f"I will run {name}({shown})."
+    shown = ", ".join(f"{key} {json.dumps(value)}" for key, value in arguments.items())
+    return f"The change {name} is ready" + (f": {shown}." if shown else ".")
 
 
 def as_confirmed_tool(tool: Any, execute: ToolExecutor, requestor: Requestor) -> BaseTool:
@@ -106,7 +106,7 @@ def as_confirmed_tool(tool: Any, execute: ToolExecutor, requestor: Requestor) ->
                 "summary": summary,
                 "details": arguments,
             }
-            return f"Quoted, not done: waiting for a yes or no. {summary}", artifact
+            return f"Quoted, not done yet: waiting for a yes or no. {summary}", artifact
         if not answer[1]:
             return f"Declined: {name} was not run. Nothing was changed.", None
         return execute(name, arguments, requestor), None
