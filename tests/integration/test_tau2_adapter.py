@@ -145,7 +145,18 @@ def test_our_graph_hands_tau2_tool_calls_to_the_orchestrator(
 def test_gold_replay_command_on_the_small_split(capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks.tau2_telecom import main
 
-    assert main(["--gold", "--split", "small", "--limit", "0", "--json", "--no-progress"]) == 0
+    args = [
+        "--gold",
+        "--mode",
+        "dual",
+        "--split",
+        "small",
+        "--limit",
+        "0",
+        "--json",
+        "--no-progress",
+    ]
+    assert main(args) == 0
     result: dict[str, Any] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["tasks"] == 20 and result["agree"] == 20
 

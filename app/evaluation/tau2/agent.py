@@ -8,9 +8,11 @@ evaluator replays) and resumes the graph with the result.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
@@ -89,17 +91,31 @@ class GraphAgentState:
 class SwitchboardTau2Agent(LocalAgent):
     """A τ² ``LocalAgent`` whose replies come from our support graph."""
 
-    def __init__(self, tools: list[Any], domain_policy: str, model: str, **context: Any) -> None:
+    def __init__(
+        self,
+        tools: list[Any],
+        domain_policy: str,
+        model: str,
+        callbacks: Sequence[BaseCallbackHandler] = (),
+        **context: Any,
+    ) -> None:
         super().__init__(tools=tools, domain_policy=domain_policy)
         self.graph = compile_graph(InMemorySaver(), agents=tau2_agent_specs(tools, domain_policy))
         settings = {**DEFAULT_CONTEXT, **context}
         self.context = Context(customer_id=None, model=model, **settings)
+        self.callbacks = list(callbacks)
 
     def get_init_state(self, message_history: list[Any] | None = None) -> GraphAgentState:
         return GraphAgentState()
 
     def _config(self, state: GraphAgentState) -> RunnableConfig:
-        return {"configurable": {"thread_id": state.thread_id}, "recursion_limit": 60}
+        config: RunnableConfig = {
+            "configurable": {"thread_id": state.thread_id},
+            "recursion_limit": 60,
+        }
+        if self.callbacks:
+            config["callbacks"] = list(self.callbacks)
+        return config
 
     def _pending(self, state: GraphAgentState) -> list[Any]:
         snapshot = self.graph.get_state(self._config(state))

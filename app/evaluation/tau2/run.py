@@ -53,7 +53,13 @@ class TaskOutcome:
         return {**asdict(self), "success": self.success}
 
 
-def make_agent(kind: AgentKind, environment: Any, model: str, context: dict[str, Any]) -> Any:
+def make_agent(
+    kind: AgentKind,
+    environment: Any,
+    model: str,
+    context: dict[str, Any],
+    usage: ModelUsage | None = None,
+) -> Any:
     """Our graph as a τ² agent, or τ²'s reference ``LLMAgent`` (its calls go to ``model``)."""
     if kind == "switchboard":
         from app.evaluation.tau2.agent import SwitchboardTau2Agent
@@ -62,6 +68,7 @@ def make_agent(kind: AgentKind, environment: Any, model: str, context: dict[str,
             tools=environment.get_tools(),
             domain_policy=environment.get_policy(),
             model=model,
+            callbacks=[usage.recorder] if usage is not None else [],
             **context,
         )
     from tau2.agent.llm_agent import LLMAgent
@@ -94,11 +101,12 @@ def run_task(
 
     from app.evaluation.tau2.models import tau2_models
 
+    usage = ModelUsage()
     started = time.perf_counter()
-    with tau2_models(model, user_model):
+    with tau2_models(model, user_model, usage):
         environment = make_environment()
         try:
-            agent = make_agent(kind, environment, model, context or {})
+            agent = make_agent(kind, environment, model, context or {}, usage)
             user = UserSimulator(
                 tools=environment.get_user_tools(),
                 instructions=str(task.user_scenario),
@@ -133,17 +141,20 @@ def run_task(
                 duration_s=time.perf_counter() - started,
                 messages=0,
                 error=f"{type(error).__name__}: {error}",
+                model_calls=usage.calls,
+                prompt_tokens=usage.prompt_tokens,
+                ending=f"crash:{type(error).__name__}",
             )
     return TaskOutcome(
         task_id=str(task.id),
         agent=kind,
         trial=trial,
         reward=float(reward),
-        termination=str(
-            getattr(simulation.termination_reason, "value", simulation.termination_reason)
-        ),
+        termination=_termination(simulation),
         duration_s=time.perf_counter() - started,
         messages=len(simulation.messages),
+        model_calls=usage.calls,
+        prompt_tokens=usage.prompt_tokens,
     )
 
 
