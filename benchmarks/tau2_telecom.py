@@ -183,13 +183,16 @@ def report(result: dict[str, Any]) -> str:
     for agent, row in agents.items():
         endings = ", ".join(f"{name} {count}" for name, count in row["endings"].items())
         lines.append(f"    {agent:12} {endings}")
-    lines.append("  per task (reward, ending):")
+    lines.append("  per task (reward, ending, reference actions no call matched):")
     names = list(agents)
     for index, first in enumerate(agents[names[0]]["runs"]):
         cells = []
         for agent in names:
             run = agents[agent]["runs"][index]
-            cells.append(f"{agent} {run['reward']:.0f} {run['ending'] or run['termination']}")
+            cell = f"{agent} {run['reward']:.0f} {run['ending'] or run['termination']}"
+            if run.get("missed"):
+                cell += f" (missed {', '.join(run['missed'])})"
+            cells.append(cell)
         lines.append(f"    {first['task_id'][:70]:70} " + " | ".join(cells))
     return "\n".join(lines)
 

@@ -230,6 +230,7 @@ def test_our_graph_solves_a_solo_task_with_each_write_confirmed_for_the_ticket(
     assert outcome.error is None, outcome.error
     assert outcome.ending == "agent_stop:reply"
     assert outcome.reward == 1.0
+    assert outcome.calls == ("toggle_airplane_mode", "toggle_roaming") and outcome.missed == ()
     assert outcome.model_calls >= 3 and outcome.prompt_tokens > 0
     (agent,) = agents_made
     assert agent.last_state.confirmations == 2

@@ -39,6 +39,10 @@ class TaskOutcome:
     model_calls: int = 0
     prompt_tokens: int = 0
     ending: str = ""
+    calls: tuple[str, ...] = ()
+    """The τ² tool calls the agent made, by name, in order."""
+    missed: tuple[str, ...] = ()
+    """The task's reference actions no call of the run matched (τ²'s action check)."""
     """How the run ended: τ²'s termination reason, and after a colon what the agent did
     (``reply``/``question``: our graph answered; ``done``: the reference called its stop
     tool; ``text``: a plain-text reply taken as the stop)."""
@@ -145,6 +149,7 @@ def run_task(
                 prompt_tokens=usage.prompt_tokens,
                 ending=f"crash:{type(error).__name__}",
             )
+    calls, missed = _calls_and_missed(task, simulation)
     return TaskOutcome(
         task_id=str(task.id),
         agent=kind,
@@ -155,7 +160,26 @@ def run_task(
         messages=len(simulation.messages),
         model_calls=usage.calls,
         prompt_tokens=usage.prompt_tokens,
+        calls=calls,
+        missed=missed,
     )
+
+
+def _calls_and_missed(task: Any, simulation: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The run's tool calls by name, and the reference actions none of them matched."""
+    from tau2.evaluator.evaluator_action import ActionEvaluator
+
+    calls = tuple(
+        call.name
+        for message in simulation.messages
+        for call in (getattr(message, "tool_calls", None) or [])
+        if getattr(message, "role", "") == "assistant"
+    )
+    criteria = task.evaluation_criteria
+    gold = list(criteria.actions or []) if criteria is not None else []
+    checks = ActionEvaluator.evaluate_actions(simulation.messages, gold)
+    missed = tuple(check.action.name for check in checks if not check.action_match)
+    return calls, missed
 
 
 def _termination(simulation: Any) -> str:
@@ -267,6 +291,7 @@ def run_solo_task(
                 prompt_tokens=usage.prompt_tokens,
                 ending=f"crash:{type(error).__name__}",
             )
+    calls, missed = _calls_and_missed(task, simulation)
     return TaskOutcome(
         task_id=str(task.id),
         agent=kind,
@@ -278,4 +303,6 @@ def run_solo_task(
         model_calls=usage.calls,
         prompt_tokens=usage.prompt_tokens,
         ending=_solo_ending(agent, simulation, usage),
+        calls=calls,
+        missed=missed,
     )
