@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from app.evaluation.tau2.domain import INSTALL_HINT, tau2_installed
+from app.evaluation.tau2.domain import INSTALL_HINT, require_tau2, tau2_installed
 
 if not tau2_installed():
     if os.environ.get("SWITCHBOARD_REQUIRE_SERVICES") == "1":
@@ -20,9 +20,15 @@ if not tau2_installed():
 from app.evaluation.tau2.domain import load_tasks, make_environment, policy_text
 from app.evaluation.tau2.models import tau2_models, to_langchain, to_tau2
 from app.evaluation.tau2.policy import AGENT_SECTIONS, agent_policies
-from app.evaluation.tau2.run import run_task
+from app.evaluation.tau2.run import run_solo_task, run_task
 from llm.scripted import ScriptedChatModel
 from llm.scripted_policy import ToolSpec
+
+
+@pytest.fixture(autouse=True, scope="module")
+def offline_tau2() -> None:
+    """τ²'s LiteLLM is kept offline before any test imports τ² (some import it themselves)."""
+    require_tau2()
 
 
 def test_each_sub_agent_gets_its_sections_of_tau2_policy() -> None:
@@ -73,7 +79,9 @@ def test_the_user_simulator_gets_its_own_llama_context(monkeypatch: pytest.Monke
 
     made: dict[str, str] = {}
     monkeypatch.setattr(
-        models, "make_generate", lambda spec, instance="": made.setdefault(instance, spec)
+        models,
+        "make_generate",
+        lambda spec, instance="", usage=None: made.setdefault(instance, spec),
     )
     with tau2_models("local", "local"):
         pass
@@ -137,6 +145,122 @@ def test_our_graph_hands_tau2_tool_calls_to_the_orchestrator(
 def test_gold_replay_command_on_the_small_split(capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks.tau2_telecom import main
 
-    assert main(["--gold", "--split", "small", "--limit", "0", "--json", "--no-progress"]) == 0
+    args = [
+        "--gold",
+        "--mode",
+        "dual",
+        "--split",
+        "small",
+        "--limit",
+        "0",
+        "--json",
+        "--no-progress",
+    ]
+    assert main(args) == 0
     result: dict[str, Any] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["tasks"] == 20 and result["agree"] == 20
+
+
+def test_reference_solo_agent_runs_a_test_task_offline_and_is_scored_by_tau2() -> None:
+    task = load_tasks("test")[0]
+    outcome = run_solo_task(task, "reference", "scripted", max_steps=8)
+    assert outcome.error is None, outcome.error
+    assert outcome.ending.startswith(("agent_stop:", "max_steps", "too_many_errors"))
+    assert outcome.model_calls >= 1 and outcome.prompt_tokens > 0
+    assert outcome.reward in (0.0, 1.0)
+
+
+def test_text_where_a_tool_call_is_required_is_taken_as_the_solo_stop() -> None:
+    from tau2.data_model.message import UserMessage
+    from tau2.environment.tool import as_tool
+
+    from app.evaluation.tau2.models import STOP_TOOL, make_generate
+    from app.evaluation.tau2.usage import ModelUsage
+
+    def done() -> str:
+        """Stop."""
+        return "###STOP###"
+
+    usage = ModelUsage()
+    generate = make_generate("scripted", usage=usage)
+    history = [UserMessage(role="user", content="hello")]
+    reply = generate("ignored", history, tools=[as_tool(done)], tool_choice="required")
+    assert [call.name for call in reply.tool_calls] == [STOP_TOOL]
+    assert usage.text_as_stop == 1 and usage.calls == 1
+    plain = generate("ignored", history, tools=[as_tool(done)])
+    assert not plain.is_tool_call() and usage.text_as_stop == 1
+
+
+def device_fixer(messages: Sequence[BaseMessage], tools: Sequence[ToolSpec]) -> AIMessage:
+    """A model that makes the two device fixes of the first train task, then answers."""
+    names = {tool.name for tool in tools}
+    ran = {
+        m.name for m in messages if isinstance(m, ToolMessage) and "Quoted" not in str(m.content)
+    }
+    for fix in ("toggle_airplane_mode", "toggle_roaming"):
+        if fix in names and fix not in ran:
+            return AIMessage(content="", tool_calls=[{"name": fix, "args": {}, "id": fix}])
+    return AIMessage(content="Airplane mode is off and roaming is on: your data works again.")
+
+
+def test_our_graph_solves_a_solo_task_with_each_write_confirmed_for_the_ticket(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import agents.base
+    import agents.models
+    import app.evaluation.tau2.solo as solo
+
+    model = ScriptedChatModel(responder=device_fixer)
+    for module in (agents.models, agents.base):
+        monkeypatch.setattr(module, "chat_model", lambda spec: model)
+    agents_made: list[Any] = []
+    original = solo.SwitchboardSoloAgent.get_init_state
+
+    def remember(self: Any, message_history: Any = None) -> Any:
+        agents_made.append(self)
+        return original(self, message_history)
+
+    monkeypatch.setattr(solo.SwitchboardSoloAgent, "get_init_state", remember)
+    task = load_tasks("train")[0]
+    assert [a.name for a in task.evaluation_criteria.actions] == [
+        "toggle_airplane_mode",
+        "toggle_roaming",
+    ]
+    outcome = run_solo_task(task, "switchboard", "scripted")
+    assert outcome.error is None, outcome.error
+    assert outcome.ending == "agent_stop:reply"
+    assert outcome.reward == 1.0
+    assert outcome.calls == ("toggle_airplane_mode", "toggle_roaming") and outcome.missed == ()
+    assert outcome.model_calls >= 3 and outcome.prompt_tokens > 0
+    (agent,) = agents_made
+    assert agent.last_state.confirmations == 2
+    values = agent.graph.get_state(agent._config(agent.last_state)).values
+    asked = [m for m in values["messages"] if "Shall I go ahead" in str(m.content)]
+    assert len(asked) == 2
+
+
+def test_solo_bench_prints_both_agents_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.tau2_telecom import main
+
+    assert main(["--model", "scripted", "--split", "train", "--limit", "1", "--json"]) == 0
+    captured = capsys.readouterr()
+    result: dict[str, Any] = json.loads(captured.out.strip().splitlines()[-1])
+    assert (result["mode"], result["split"], result["tasks"], result["model"]) == (
+        "solo",
+        "train",
+        1,
+        "scripted",
+    )
+    for agent in ("switchboard", "reference"):
+        row = result["agents"][agent]
+        for key in (
+            "pass_at_1",
+            "pass_at_k",
+            "seconds_per_task",
+            "model_calls_per_task",
+            "prompt_tokens_per_task",
+            "crashes",
+        ):
+            assert key in row
+        assert row["crashes"] == 0
+    assert "[2/2]" in captured.err

@@ -1,4 +1,5 @@
-"""τ²-bench telecom gold replay through our tool layer reproduces τ²'s reward on all base tasks."""
+"""τ²-bench telecom gold replay through our tool layer reproduces τ²'s reward on all base tasks,
+in dual mode (agent and customer) and in solo mode (the agent alone, writes confirmed)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ if not tau2_installed():
         pytest.fail(INSTALL_HINT, pytrace=False)
     pytest.skip(INSTALL_HINT, allow_module_level=True)
 
-from app.evaluation.tau2.domain import load_tasks, prepare_environment
+from app.evaluation.tau2.domain import (
+    agent_tools,
+    load_tasks,
+    prepare_environment,
+    write_tool_names,
+)
 from app.evaluation.tau2.replay import (
     replay_task,
     replay_through_tau2,
@@ -23,6 +29,7 @@ from app.evaluation.tau2.replay import (
     tool_graph,
 )
 from app.evaluation.tau2.tools import EnvironmentExecutor, langchain_tools
+from tools.write_flow import AWAITING_KIND, answer_call_id
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +85,67 @@ def test_replay_can_fail_when_an_action_is_missing(base_tasks: list[Any]) -> Non
     task = next(t for t in base_tasks if t.evaluation_criteria.actions)
     assert replay_through_tau2(task) == 1.0
     assert score(task, []) == 0.0
+
+
+def test_solo_gold_replay_through_our_tools_reproduces_tau2_reward_on_all_base_tasks(
+    base_tasks: list[Any],
+) -> None:
+    results = [replay_task(task, solo=True) for task in base_tasks]
+    disagreements = [r.as_dict() for r in results if not r.agrees]
+    assert not disagreements, disagreements
+    assert sum(r.reward_ours for r in results) == 114.0
+    assert all(r.solo for r in results)
+
+
+def _solo_write_task(base_tasks: list[Any]) -> tuple[Any, Any]:
+    for task in base_tasks:
+        environment = prepare_environment(task, solo_mode=True)
+        writes = write_tool_names(environment)
+        action = next((a for a in task.evaluation_criteria.actions if a.name in writes), None)
+        if action is not None:
+            return task, action
+    raise AssertionError("no base task has a write action")
+
+
+def test_solo_writes_quote_first_and_run_once_on_yes(base_tasks: list[Any]) -> None:
+    task, action = _solo_write_task(base_tasks)
+    environment = prepare_environment(task, solo_mode=True)
+    executor = EnvironmentExecutor(environment)
+    writes = write_tool_names(environment)
+    assert {"toggle_airplane_mode", "refuel_data", "make_payment"} <= writes
+    assert "get_customer_by_phone" not in writes
+    graph = tool_graph(langchain_tools(agent_tools(environment), executor, confirm=writes))
+    call = {"name": action.name, "args": dict(action.arguments), "id": "w1", "type": "tool_call"}
+
+    def run(call_id: str) -> Any:
+        message = AIMessage(content="", tool_calls=[{**call, "id": call_id}])
+        return graph.invoke({"messages": [message]})["messages"][-1]
+
+    quoted = run("w1")
+    assert quoted.artifact["kind"] == AWAITING_KIND and quoted.artifact["tool"] == action.name
+    assert executor.messages == []
+    assert "Declined" in run(answer_call_id("w1", False)).content
+    assert executor.messages == []
+    run(answer_call_id("w1", True))
+    recorded = executor.messages[0].tool_calls[0]
+    assert (recorded.name, recorded.arguments, recorded.requestor) == (
+        action.name,
+        dict(action.arguments),
+        "assistant",
+    )
+
+
+def test_solo_replay_fails_when_the_writes_are_only_quoted(base_tasks: list[Any]) -> None:
+    """Not vacuous: writes that are quoted but never confirmed lose the reward."""
+    task, _ = _solo_write_task(base_tasks)
+    environment = prepare_environment(task, solo_mode=True)
+    executor = EnvironmentExecutor(environment)
+    writes = write_tool_names(environment)
+    graph = tool_graph(langchain_tools(agent_tools(environment), executor, confirm=writes))
+    for index, action in enumerate(task.evaluation_criteria.actions):
+        call = {"name": action.name, "args": dict(action.arguments), "id": f"q{index}"}
+        graph.invoke(
+            {"messages": [AIMessage(content="", tool_calls=[{**call, "type": "tool_call"}])]}
+        )
+    assert score(task, executor.messages, solo_mode=True) == 0.0
+    assert replay_through_tau2(task, solo_mode=True) == 1.0

@@ -8,9 +8,11 @@ evaluator replays) and resumes the graph with the result.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
@@ -38,13 +40,15 @@ LOOKUP_TOOLS = frozenset(
 )
 AGENT_TOOLS: dict[str, frozenset[str] | None] = {
     "billing": LOOKUP_TOOLS
-    | {"get_bills_for_customer", "send_payment_request", "resume_line", "suspend_line"},
+    | {"get_bills_for_customer", "send_payment_request", "resume_line", "suspend_line"}
+    | {"check_payment_request", "make_payment"},
     "plan_change": LOOKUP_TOOLS
     | {"get_data_usage", "refuel_data", "enable_roaming", "disable_roaming"},
     "tech_support": None,
     "out_of_scope": LOOKUP_TOOLS,
 }
-"""τ² assistant tools for the agent that takes each triage intent (``None`` = all of them)."""
+"""τ² tools for the agent that takes each triage intent (``None`` = all of them). In solo mode
+the device's tools join them: the payment ones go to billing, the rest only to tech_support."""
 DEFAULT_CONTEXT = {"token_budget": 12000, "window_budget": 4000, "summary_budget": 600}
 """Budgets for τ² runs: the policy documents are several thousand tokens long."""
 FALLBACK_REPLY = "Could you tell me a bit more about the problem?"
@@ -56,17 +60,23 @@ def hand_to_orchestrator(name: str, arguments: dict[str, Any], requestor: Reques
     return str(result)
 
 
-def tau2_agent_specs(tau2_tools: list[Any], policy: str) -> list[AgentSpec]:
+def tau2_agent_specs(
+    tau2_tools: list[Any], policy: str, write_tools: frozenset[str] = frozenset()
+) -> list[AgentSpec]:
     """Our roster's sub-agents with τ²'s tools and their share of τ²'s policy (by the
-    triage intent each agent takes)."""
-    wrapped: list[BaseTool] = langchain_tools(tau2_tools, hand_to_orchestrator, "assistant")
+    triage intent each agent takes). Tools named in ``write_tools`` are our agents' write
+    tools: they quote and wait for a confirmation before τ² runs them (solo mode)."""
+    wrapped: list[BaseTool] = langchain_tools(
+        tau2_tools, hand_to_orchestrator, "assistant", confirm=write_tools
+    )
     policies = agent_policies(policy)
     specs = []
     for spec in support_roster():
         (intent,) = sorted(spec.intents & set(AGENT_TOOLS))
         names = AGENT_TOOLS[intent]
         tools = tuple(t for t in wrapped if names is None or t.name in names)
-        specs.append(replace(spec, tools=tools, write_tools=frozenset(), policy=policies[intent]))
+        writes = frozenset(t.name for t in tools if t.name in write_tools)
+        specs.append(replace(spec, tools=tools, write_tools=writes, policy=policies[intent]))
     return specs
 
 
@@ -81,17 +91,31 @@ class GraphAgentState:
 class SwitchboardTau2Agent(LocalAgent):
     """A τ² ``LocalAgent`` whose replies come from our support graph."""
 
-    def __init__(self, tools: list[Any], domain_policy: str, model: str, **context: Any) -> None:
+    def __init__(
+        self,
+        tools: list[Any],
+        domain_policy: str,
+        model: str,
+        callbacks: Sequence[BaseCallbackHandler] = (),
+        **context: Any,
+    ) -> None:
         super().__init__(tools=tools, domain_policy=domain_policy)
         self.graph = compile_graph(InMemorySaver(), agents=tau2_agent_specs(tools, domain_policy))
         settings = {**DEFAULT_CONTEXT, **context}
         self.context = Context(customer_id=None, model=model, **settings)
+        self.callbacks = list(callbacks)
 
     def get_init_state(self, message_history: list[Any] | None = None) -> GraphAgentState:
         return GraphAgentState()
 
     def _config(self, state: GraphAgentState) -> RunnableConfig:
-        return {"configurable": {"thread_id": state.thread_id}, "recursion_limit": 60}
+        config: RunnableConfig = {
+            "configurable": {"thread_id": state.thread_id},
+            "recursion_limit": 60,
+        }
+        if self.callbacks:
+            config["callbacks"] = list(self.callbacks)
+        return config
 
     def _pending(self, state: GraphAgentState) -> list[Any]:
         snapshot = self.graph.get_state(self._config(state))

@@ -55,9 +55,9 @@ def make_environment(solo_mode: bool = False) -> Any:
     return get_environment(solo_mode=solo_mode)
 
 
-def prepare_environment(task: Any) -> Any:
+def prepare_environment(task: Any, solo_mode: bool = False) -> Any:
     """A fresh environment put in the task's initial state (initialization data and actions)."""
-    env = make_environment()
+    env = make_environment(solo_mode)
     initial = task.initial_state
     env.set_state(
         initialization_data=initial.initialization_data if initial else None,
@@ -67,6 +67,28 @@ def prepare_environment(task: Any) -> Any:
     return env
 
 
-def policy_text() -> str:
-    """τ²'s telecom agent policy (main policy + tech-support manual), as τ² builds it."""
-    return str(make_environment().get_policy())
+def policy_text(solo_mode: bool = False) -> str:
+    """τ²'s telecom agent policy (main policy + tech-support manual), as τ² builds it; its
+    solo variant (no customer to talk to) with ``solo_mode``."""
+    return str(make_environment(solo_mode).get_policy())
+
+
+def agent_tools(environment: Any) -> list[Any]:
+    """The τ² tools the agent calls: its own, plus the customer's device tools in solo mode
+    (as ``tau2.run`` gives them to ``LLMSoloAgent``)."""
+    tools = list(environment.get_tools())
+    if environment.solo_mode and environment.user_tools is not None:
+        tools += list(environment.get_user_tools())
+    return tools
+
+
+def write_tool_names(environment: Any) -> frozenset[str]:
+    """Names of the tools τ² marks as writes (``ToolType.WRITE``), the agent's and the device's."""
+    from tau2.environment.toolkit import ToolType
+
+    names: set[str] = set()
+    for toolkit in (environment.tools, environment.user_tools):
+        if toolkit is None:
+            continue
+        names |= {n for n in toolkit.get_tools() if toolkit.tool_type(n) == ToolType.WRITE}
+    return frozenset(names)

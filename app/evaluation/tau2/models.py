@@ -15,11 +15,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+
+from app.evaluation.tau2.usage import ModelUsage
 
 CALLERS = ("tau2.agent.llm_agent", "tau2.user.user_simulator")
 """τ² modules whose ``generate`` is routed to our models."""
 USER_INSTANCE = "tau2-user"
 """The llama.cpp context of τ²'s user simulator when it runs on the embedded model."""
+STOP_TOOL = "done"
+"""The stop tool of τ²'s ``LLMSoloAgent``."""
+TEXT_AS_STOP_ID = "text_as_stop"
+"""Id of the stop call that stands for a plain-text reply where a tool call was required."""
 
 
 def to_langchain(messages: Sequence[Any]) -> list[BaseMessage]:
@@ -65,12 +72,23 @@ def to_tau2(reply: AIMessage) -> Any:
     )
 
 
-def make_generate(model_spec: str, instance: str = "") -> Callable[..., Any]:
+def text_as_stop(reply: AIMessage, tools: Sequence[Any] | None, tool_choice: str | None) -> bool:
+    """Whether ``reply`` is plain text where τ² required a tool call and offered its stop tool
+    (the solo agent): such a reply is taken as the agent's stop, as our graph's reply is."""
+    names = {tool.name for tool in tools or ()}
+    return tool_choice == "required" and not reply.tool_calls and STOP_TOOL in names
+
+
+def make_generate(
+    model_spec: str, instance: str = "", usage: ModelUsage | None = None
+) -> Callable[..., Any]:
     """A drop-in for τ²'s ``generate`` that calls our model for ``model_spec``.
 
     τ² passes its own model name (``llm=``); it is ignored in favour of ``model_spec`` so the
     agent and the user simulator run on the model chosen for the benchmark. A non-empty
     ``instance`` gives an embedded model its own llama.cpp context (its own KV cache).
+    τ²'s ``tool_choice`` goes to our model (``required``: the embedded model's grammar leaves
+    out the plain-text option); calls and prompt tokens are counted in ``usage``.
     """
     from agents.models import chat_model
     from llm.factory import make_model
@@ -88,18 +106,27 @@ def make_generate(model_spec: str, instance: str = "") -> Callable[..., Any]:
             else chat_model(model_spec)
         )
         if tools:
-            llm = llm.bind_tools([tool.openai_schema for tool in tools])
-        reply = llm.invoke(to_langchain(messages))
+            llm = llm.bind_tools([tool.openai_schema for tool in tools], tool_choice=tool_choice)
+        config: RunnableConfig = {"callbacks": [usage.recorder]} if usage is not None else {}
+        reply = llm.invoke(to_langchain(messages), config=config)
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
+        if text_as_stop(reply, tools, tool_choice):
+            if usage is not None:
+                usage.text_as_stop += 1
+            stop = {"name": STOP_TOOL, "args": {}, "id": TEXT_AS_STOP_ID, "type": "tool_call"}
+            reply = AIMessage(content="", tool_calls=[stop], usage_metadata=reply.usage_metadata)
         return to_tau2(reply)
 
     return generate
 
 
 @contextmanager
-def tau2_models(agent_model: str, user_model: str) -> Iterator[None]:
-    """Route τ²'s reference agent to ``agent_model`` and its user simulator to ``user_model``."""
+def tau2_models(
+    agent_model: str, user_model: str, usage: ModelUsage | None = None
+) -> Iterator[None]:
+    """Route τ²'s reference agent to ``agent_model`` and its user simulator to ``user_model``;
+    the reference agent's calls are counted in ``usage``."""
     import importlib
 
     from app.evaluation.tau2.domain import require_tau2
@@ -114,7 +141,8 @@ def tau2_models(agent_model: str, user_model: str) -> Iterator[None]:
     try:
         for module in modules:
             name = module.__name__
-            module.generate = make_generate(specs[name], instances[name])
+            counted = usage if name == "tau2.agent.llm_agent" else None
+            module.generate = make_generate(specs[name], instances[name], counted)
         yield
     finally:
         for module, original in zip(modules, saved, strict=True):

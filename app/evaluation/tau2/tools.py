@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool, InjectedToolCallId, StructuredTool
+from pydantic import create_model
+
+from tools.write_flow import AWAITING_KIND, parse_answer_id
 
 Requestor = Literal["assistant", "user"]
 
@@ -70,11 +73,67 @@ def as_langchain_tool(tool: Any, execute: ToolExecutor, requestor: Requestor) ->
     )
 
 
+def quote_summary(name: str, arguments: dict[str, Any]) -> str:
+    """What a quoted write will do, in the words the confirmation question repeats."""
+    shown = ", ".join(f"{key} {json.dumps(value)}" for key, value in arguments.items())
+    return f"The change {name} is ready" + (f": {shown}." if shown else ".")
+
+
+def as_confirmed_tool(tool: Any, execute: ToolExecutor, requestor: Requestor) -> BaseTool:
+    """One τ² write tool on our confirmation path (see ``tools.write_flow``).
+
+    The model's call (id ``X``) only quotes: nothing runs, and the tool message is an
+    *awaiting* one whose artifact the engine turns into a yes/no question and a pause. The
+    engine's answer call (``X:yes``) runs the call through ``execute``; ``X:no`` runs nothing.
+    Same name, description and argument schema as τ²'s tool (the call id is injected).
+    """
+    name = str(tool.name)
+    schema = create_model(
+        tool.params.__name__,
+        __base__=tool.params,
+        tool_call_id=(Annotated[str, InjectedToolCallId], ...),
+    )
+
+    def run(tool_call_id: str, **kwargs: Any) -> tuple[str, dict[str, Any] | None]:
+        arguments = _jsonable(kwargs)
+        answer = parse_answer_id(tool_call_id)
+        if answer is None:
+            summary = quote_summary(name, arguments)
+            artifact = {
+                "kind": AWAITING_KIND,
+                "tool": name,
+                "call_id": tool_call_id,
+                "summary": summary,
+                "details": arguments,
+            }
+            return f"Quoted, not done yet: waiting for a yes or no. {summary}", artifact
+        if not answer[1]:
+            return f"Declined: {name} was not run. Nothing was changed.", None
+        return execute(name, arguments, requestor), None
+
+    return StructuredTool.from_function(
+        func=run,
+        name=name,
+        description=_description(tool),
+        args_schema=schema,
+        response_format="content_and_artifact",
+    )
+
+
 def langchain_tools(
-    tools: Sequence[Any], execute: ToolExecutor, requestor: Requestor = "assistant"
+    tools: Sequence[Any],
+    execute: ToolExecutor,
+    requestor: Requestor = "assistant",
+    confirm: frozenset[str] = frozenset(),
 ) -> list[BaseTool]:
-    """LangChain wrappers of ``tools`` (τ² ``Tool`` objects), all routed to ``execute``."""
-    return [as_langchain_tool(tool, execute, requestor) for tool in tools]
+    """LangChain wrappers of ``tools`` (τ² ``Tool`` objects), all routed to ``execute``; the
+    tools named in ``confirm`` quote first and run only on a yes (``as_confirmed_tool``)."""
+    return [
+        as_confirmed_tool(tool, execute, requestor)
+        if tool.name in confirm
+        else as_langchain_tool(tool, execute, requestor)
+        for tool in tools
+    ]
 
 
 def environment_tools(
