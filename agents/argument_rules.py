@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from agents.arguments import ArgumentRules, Filled, Known
 from conversation.identity import identity_details
@@ -50,6 +51,22 @@ def _line(known: Known, _tool: str) -> Filled | None:
     """A line the customer named in this very message."""
     named = known.fact("line", this_turn=True) or known.fact("phone_number", this_turn=True)
     return (named, "line named in this message") if named else None
+
+
+def _digits(value: Any) -> str:
+    return re.sub(r"\D", "", str(value))
+
+
+def _line_supported(known: Known, value: Any) -> bool:
+    """A line argument names a line of the account, or one the customer wrote."""
+    wanted = str(value).strip().upper()
+    for line in known.account.lines:
+        if wanted == line.line_id.upper() or (
+            len(_digits(value)) >= 7 and _digits(line.phone_number).endswith(_digits(value))
+        ):
+            return True
+    said = [known.text, *(str(f.get("value", "")) for f in known.facts.values())]
+    return any(wanted in text.upper() for text in said if text)
 
 
 def _gb(known: Known, _tool: str) -> Filled | None:
@@ -140,4 +157,5 @@ def support_argument_rules() -> ArgumentRules:
         },
         questions=QUESTIONS,
         optional=frozenset({"line", "phone_number", "full_name", "date_of_birth"}),
+        grounded={"line": _line_supported},
     )

@@ -19,7 +19,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from conversation.facts import FactSheet
-from tools.store import Bill, Plan, open_store
+from tools.store import Bill, Line, Plan, open_store
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,13 @@ class Account:
         if not self.customer_id:
             return []
         return open_store(self.database_url or None).bills(self.customer_id)
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        """The customer's phone lines (none when nobody is identified)."""
+        if not self.customer_id:
+            return []
+        return open_store(self.database_url or None).lines(self.customer_id)
 
     @cached_property
     def plans(self) -> list[Plan]:
@@ -77,6 +84,9 @@ class ArgumentRules:
     """Argument name → the one question that asks the customer for it."""
     optional: frozenset[str] = frozenset()
     """Optional arguments worth filling too (identity details, a line named this turn)."""
+    grounded: Mapping[str, Callable[[Known, Any], bool]] = field(default_factory=dict)
+    """Argument name → whether a value the model chose is supported by what the customer or
+    the account says; an unsupported value is invented, and is dropped before filling."""
 
 
 @dataclass
@@ -105,9 +115,12 @@ def fill_call(
     """The call with its missing arguments filled (``None`` and the question when a required
     one cannot be determined), and the ledger events."""
     args = {k: v for k, v in (call.get("args") or {}).items() if not _missing(v)}
+    events = []
+    for name, supported in rules.grounded.items():
+        if name in args and not supported(known, args[name]):
+            events.append(f"dropped invented {tool.name}.{name}={args.pop(name)}")
     required = required_args(tool)
     wanted = [*required, *(name for name in tool.args if name in rules.optional)]
-    events = []
     for name in wanted:
         if name in args:
             continue

@@ -53,6 +53,9 @@ def describe_line(line: Line) -> str:
 def line_status(line: str | None = None, *, runtime: ToolRuntime[Any, Any]) -> str:
     """Show the status of the customer's lines: active/suspended/pending, plan, data, device.
 
+    Not for a problem (no service, slow or broken mobile data, picture messages that fail):
+    use run_diagnostic for those.
+
     Args:
         line: Line id or phone number as the customer or a tool gave it (never invent
             one); empty = every line on the account.
