@@ -327,5 +327,5 @@ def open_ticket(
     )
 
 
-READ_TOOLS: list[BaseTool] = [line_status, run_diagnostic]
+READ_TOOLS: list[BaseTool] = [run_diagnostic, line_status]  # a problem report is the common case
 WRITE_TOOLS: list[BaseTool] = [resume_line, open_ticket]

@@ -22,7 +22,7 @@ def store(tmp_path: Path) -> Iterator[TelcoStore]:
 
 
 def test_module_exports_read_and_write_tools() -> None:
-    assert [t.name for t in tech_support.READ_TOOLS] == ["line_status", "run_diagnostic"]
+    assert [t.name for t in tech_support.READ_TOOLS] == ["run_diagnostic", "line_status"]
     assert [t.name for t in tech_support.WRITE_TOOLS] == ["resume_line", "open_ticket"]
     schema = convert_to_openai_tool(tech_support.run_diagnostic)["function"]["parameters"]
     assert schema["properties"]["problem"]["enum"] == ["no_service", "slow_data", "mms"]
