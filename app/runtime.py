@@ -40,8 +40,8 @@ def check_customer(customer_id: str | None, database_url: str = "") -> str | Non
 
     if open_store(database_url or None).customer(customer_id) is None:
         raise SetupError(
-            f"Unknown customer {customer_id!r}. Use an id from the telco store (for example "
-            "C1001), or omit --customer to verify the customer in the chat."
+            f"Unknown customer {customer_id!r} (--customer or SWITCHBOARD_CUSTOMER): use an id "
+            "from the telco store (for example C1001), or omit both to verify in the chat."
         )
     return customer_id
 

@@ -9,7 +9,8 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
-from app.server.settings import ServerSettings, SettingsError
+from app.runtime import SetupError, model_spec
+from app.server.settings import TRUE_WORDS, ServerSettings, SettingsError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 APP_FACTORY = "app.server.app:create_app"
@@ -56,7 +57,8 @@ def configure_env(args: argparse.Namespace, env: MutableMapping[str, str]) -> No
             env[name] = value
     dev = args.dev_login
     if dev is None:
-        dev = env.get("SWITCHBOARD_DEV_LOGIN", "1" if args.host in LOOPBACK else "0") == "1"
+        default = "1" if args.host in LOOPBACK else "0"
+        dev = env.get("SWITCHBOARD_DEV_LOGIN", default).strip().lower() in TRUE_WORDS
     env["SWITCHBOARD_DEV_LOGIN"] = "1" if dev else "0"
     if dev and not env.get("SWITCHBOARD_DEV_SECRET"):
         env["SWITCHBOARD_DEV_SECRET"] = secrets.token_hex(16)  # shared by this server's workers
@@ -90,8 +92,6 @@ def run(args: argparse.Namespace) -> int:
     configure_env(args, os.environ)
     try:
         settings = ServerSettings.from_env()
-        from app.runtime import SetupError, model_spec
-
         model_spec(settings.model)
     except (SettingsError, SetupError, ValueError) as error:
         print(f"switchboard serve: {error}", file=sys.stderr)
