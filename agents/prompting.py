@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from langchain_core.messages import AnyMessage, BaseMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 
 from agents.context import Context
 from agents.models import chat_model
@@ -96,8 +96,3 @@ def build_prompt(
         cut=list(assembled.cut),
         total=assembled.total,
     )
-
-
-def simple_messages(system: str, window: list[AnyMessage]) -> list[BaseMessage]:
-    """A system message followed by the window (used when no budget applies)."""
-    return [SystemMessage(content=system), *window]
