@@ -12,15 +12,14 @@ from langgraph.runtime import Runtime
 from agents.context import Context
 from agents.models import chat_model
 from agents.state import SupportState
+from conversation.summary import fold
+from conversation.tokens import get_counter
 
 log = logging.getLogger(__name__)
 
 
 def summarize(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Fold the oldest turns into the running summary when the window is over its budget."""
-    from conversation.summary import fold
-    from conversation.tokens import get_counter
-
     context = runtime.context or Context()
     turn = state.get("turn", 0)
     result = fold(

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fastapi.testclient import TestClient
 
+from app.server.app import create_app
+from app.server.settings import ServerSettings
 from benchmarks._adversarial_run import CaseResult
 from conversation.paths import repo_root
 
@@ -205,11 +208,6 @@ def run_http_case(client: Any, case: HttpCase, thread: str) -> CaseResult:
 @contextmanager
 def api_client(database_url: str = "") -> Iterator[Any]:
     """The HTTP app in process (FastAPI TestClient, no network), scripted model, no rate limits."""
-    from fastapi.testclient import TestClient
-
-    from app.server.app import create_app
-    from app.server.settings import ServerSettings
-
     settings = ServerSettings(
         model="scripted",
         database_url=database_url,

@@ -8,6 +8,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+import llm.factory as factory
+from agents import models
 from benchmarks._adversarial_cases import Case, Step
 from llm.scripted import Responder, ScriptedChatModel
 from llm.scripted_policy import ToolSpec
@@ -66,9 +68,6 @@ def install_model(spec: str, model: BaseChatModel) -> BaseChatModel:
     factory is swapped only for the one call that fills the memo, then restored. Returns the
     model the graph will use (an earlier one if ``spec`` was already built in this process).
     """
-    import llm.factory as factory
-    from agents import models
-
     original = factory.make_model
 
     def make(requested: str | None = None, **opts: Any) -> BaseChatModel:

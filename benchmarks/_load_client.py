@@ -212,6 +212,7 @@ class BaselineClient:
     """Talks to ``langgraph dev`` through ``langgraph_sdk`` (streaming runs, like ours)."""
 
     def __init__(self, url: str, database_url: str) -> None:
+        # Lazy: langgraph_sdk is a dev-only dependency.
         from langgraph_sdk import get_client
 
         self.client = get_client(url=url, timeout=300.0)

@@ -25,7 +25,9 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks._adversarial_cases import CATEGORIES, Case, CaseError, load_cases
+from benchmarks._adversarial_http import run_http_suite
 from benchmarks._adversarial_run import CaseResult, run_case
+from conversation.paths import data_dir
 from graphs.support import compile_graph
 from tools.store import open_store
 
@@ -79,8 +81,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def run_data_dir(explicit: Path | None) -> Iterator[Path]:
     """Point ``SWITCHBOARD_DATA_DIR`` at a scratch dir (planted KB passages never touch the real
     index); the model and classifier caches are linked from the usual data dir."""
-    from conversation.paths import data_dir
-
     previous = os.environ.get("SWITCHBOARD_DATA_DIR")
     original = data_dir()
     with tempfile.TemporaryDirectory(prefix="switchboard-adversarial-") as scratch:
@@ -226,8 +226,6 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{directory / 'adversarial-telco.sqlite3'}"
         results = run_suite(graph_cases, args.model, url) if graph_cases else []
         if want_http and not args.case:
-            from benchmarks._adversarial_http import run_http_suite
-
             results += run_http_suite(url)
     summary = summarize(results, args.model, skipped)
     if args.json:

@@ -23,6 +23,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from agents.intent_classifier import IntentClassifier
+from app.devserver import langgraph_dev
+from app.server.launcher import recreate_database, serve_subprocess
 from benchmarks._load_checks import audit, storm_verdict, write_effects
 from benchmarks._load_client import (
     BaselineClient,
@@ -35,6 +38,7 @@ from benchmarks._load_client import (
     script,
     ticker,
 )
+from tools.store import open_store
 
 T = TypeVar("T")
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/switchboard_bench"
@@ -80,8 +84,6 @@ def log(message: str) -> None:
 
 def fresh_database(url: str) -> None:
     """Drop and re-create the benchmark database (a clean telco store and checkpoints)."""
-    from app.server.launcher import recreate_database
-
     try:
         recreate_database(url)
     except ValueError as error:
@@ -90,8 +92,6 @@ def fresh_database(url: str) -> None:
 
 def customers(url: str) -> list[str]:
     """Customer ids of the seeded telco store (seeds it on first use)."""
-    from tools.store import open_store
-
     return [c.customer_id for c in open_store(url).customers()]
 
 
@@ -197,8 +197,6 @@ def our_env(url: str, ids: list[str]) -> dict[str, str]:
 
 async def run_ours(args: argparse.Namespace, run_id: str, ids: list[str]) -> dict[str, Any]:
     """Phases 1-3 against our server."""
-    from app.server.launcher import serve_subprocess
-
     report: dict[str, Any] = {}
     with serve_subprocess(
         our_env(args.database_url, ids), workers=args.workers, extra_args=("--no-dev-login",)
@@ -311,8 +309,6 @@ async def fault_phase(
 
 async def run_baseline(args: argparse.Namespace, run_id: str, ids: list[str]) -> dict[str, Any]:
     """Phase 4: the same load through ``langgraph_sdk`` against ``langgraph dev``."""
-    from app.devserver import langgraph_dev
-
     env = {"SWITCHBOARD_DATABASE_URL": args.database_url, "SWITCHBOARD_MODEL": "scripted"}
     log("baseline: starting langgraph dev (in-memory server)")
     with langgraph_dev(extra_env=env) as url:
@@ -431,8 +427,6 @@ def print_table(summary: dict[str, Any]) -> None:
 
 def warm_up() -> None:
     """Train or load the intent classifier once, so the servers read it from the cache."""
-    from agents.intent_classifier import IntentClassifier
-
     IntentClassifier.load()
 
 

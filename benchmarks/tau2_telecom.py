@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from tqdm import tqdm
+
+from app.evaluation.passk import pass_curve
+from app.evaluation.tau2.domain import Tau2Unavailable, load_tasks, require_tau2
+from app.evaluation.tau2.replay import replay_task
+from app.evaluation.tau2.run import AGENT_KINDS, run_task
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -37,11 +45,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def gold(args: argparse.Namespace) -> dict[str, Any]:
     """Gold replay of the split: our tool layer must reproduce τ²'s reward on every task."""
-    from tqdm import tqdm
-
-    from app.evaluation.tau2.domain import load_tasks
-    from app.evaluation.tau2.replay import replay_task
-
     tasks = load_tasks(args.split)
     if args.limit:
         tasks = tasks[: args.limit]
@@ -59,12 +62,6 @@ def gold(args: argparse.Namespace) -> dict[str, Any]:
 
 def compare(args: argparse.Namespace) -> dict[str, Any]:
     """Run the chosen agents on the same tasks and model; pass^k and time per task."""
-    from tqdm import tqdm
-
-    from app.evaluation.passk import pass_curve
-    from app.evaluation.tau2.domain import load_tasks
-    from app.evaluation.tau2.run import AGENT_KINDS, run_task
-
     agents = [a.strip() for a in args.agents.split(",") if a.strip()]
     unknown = set(agents) - set(AGENT_KINDS)
     if unknown:
@@ -138,10 +135,6 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``switchboard bench tau2_telecom``."""
-    import os
-
-    from app.evaluation.tau2.domain import Tau2Unavailable, require_tau2
-
     args = parse_args(argv if argv is not None else sys.argv[1:])
     try:
         require_tau2()

@@ -10,10 +10,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
 from llm.errors import ModelConfigError
+from llm.llamacpp_chat import LlamaCppChatModel
+from llm.local_files import PINNED_MODELS, check_gguf, locate_parts
 from llm.resilience import ResilientChatModel
+from llm.scripted import ScriptedChatModel
+from llm.scripted_responders import RESPONDERS
 
 DEFAULT_OPENAI = "openai:gpt-4o-mini"
 DEFAULT_ANTHROPIC = "anthropic:claude-haiku-4-5"
@@ -111,13 +116,8 @@ def make_base_model(spec: str, **opts: Any) -> BaseChatModel:
     """Build the bare model for an explicit spec (no retries or fallbacks)."""
     spec = spec.strip()
     if spec == "scripted":
-        from llm.scripted import ScriptedChatModel
-
         return ScriptedChatModel(**opts)
     if spec.startswith("scripted:"):
-        from llm.scripted import ScriptedChatModel
-        from llm.scripted_responders import RESPONDERS
-
         name = spec.partition(":")[2]
         if name not in RESPONDERS:
             raise ModelConfigError(
@@ -136,9 +136,6 @@ def make_base_model(spec: str, **opts: Any) -> BaseChatModel:
 
 def _local_model(spec: str, opts: dict[str, Any]) -> BaseChatModel:
     """An embedded llama.cpp model: pinned (checked now, assembled at first use) or a file."""
-    from llm.llamacpp_chat import LlamaCppChatModel
-    from llm.local_files import PINNED_MODELS, check_gguf, locate_parts
-
     if spec.startswith("local:"):
         raw = spec.removeprefix("local:").strip()
         if not raw:
@@ -163,7 +160,6 @@ def _hosted_model(provider: str, name: str, opts: dict[str, Any]) -> BaseChatMod
             f"model {provider}:{name} needs {info.key_env}; set it in the environment or .env, "
             "or choose another model (e.g. SWITCHBOARD_MODEL=local)."
         )
-    from langchain.chat_models import init_chat_model
 
     try:
         return init_chat_model(name, model_provider=provider, **opts)

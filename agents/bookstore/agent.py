@@ -15,6 +15,11 @@ from agents.bookstore.scripted import bookstore_responder
 from agents.bookstore.state import FACT_PRIORITY, BookstoreState
 from agents.context import Context
 from agents.input_guard import InvalidMessage, check_message
+from agents.models import chat_model
+from conversation.assembly import Budgets, assemble
+from conversation.tokens import get_counter
+from llm.factory import resolve_spec
+from llm.scripted import ScriptedChatModel
 from prompts.loader import render
 from tools.catalogue import READ_TOOLS
 
@@ -34,14 +39,9 @@ def bookstore_tools() -> list[BaseTool]:
 
 def bookstore_model(spec: str) -> BaseChatModel:
     """The chat model for ``spec``; ``scripted`` plays the bookstore's scripted policy."""
-    from llm.factory import resolve_spec
-
     resolved = resolve_spec(spec)
     if resolved == "scripted":
-        from llm.scripted import ScriptedChatModel
-
         return ScriptedChatModel(responder=bookstore_responder)
-    from agents.models import chat_model
 
     return chat_model(resolved)
 
@@ -77,9 +77,6 @@ def route_after_begin(state: BookstoreState) -> Literal["bookstore", "__end__"]:
 
 def call_model(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
     """One model call over the budgeted prompt: policy, fact sheet, recent window."""
-    from conversation.assembly import Budgets, assemble
-    from conversation.tokens import get_counter
-
     context = runtime.context or Context()
     calls = state.get("model_calls", 0) + 1
     assembled = assemble(

@@ -9,12 +9,17 @@ code stay untouched; only the ``generate`` name they call is swapped while a run
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agents.models import chat_model
+from app.evaluation.tau2.domain import require_tau2
+from llm.factory import make_model
 
 CALLERS = ("tau2.agent.llm_agent", "tau2.user.user_simulator")
 """τ² modules whose ``generate`` is routed to our models."""
@@ -45,6 +50,7 @@ def to_langchain(messages: Sequence[Any]) -> list[BaseMessage]:
 
 def to_tau2(reply: AIMessage) -> Any:
     """A LangChain reply as a τ² ``AssistantMessage`` (text or tool calls, never both empty)."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.data_model.message import AssistantMessage, ToolCall
 
     calls = [
@@ -72,8 +78,6 @@ def make_generate(model_spec: str, instance: str = "") -> Callable[..., Any]:
     agent and the user simulator run on the model chosen for the benchmark. A non-empty
     ``instance`` gives an embedded model its own llama.cpp context (its own KV cache).
     """
-    from agents.models import chat_model
-    from llm.factory import make_model
 
     def generate(
         model: str | None,
@@ -100,10 +104,6 @@ def make_generate(model_spec: str, instance: str = "") -> Callable[..., Any]:
 @contextmanager
 def tau2_models(agent_model: str, user_model: str) -> Iterator[None]:
     """Route τ²'s reference agent to ``agent_model`` and its user simulator to ``user_model``."""
-    import importlib
-
-    from app.evaluation.tau2.domain import require_tau2
-
     require_tau2()
     modules: list[Any] = [importlib.import_module(name) for name in CALLERS]
     saved = [module.generate for module in modules]

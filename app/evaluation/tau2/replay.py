@@ -47,6 +47,7 @@ def tool_graph(tools: Sequence[BaseTool]) -> CompiledStateGraph:
 
 def score(task: Any, messages: list[Any]) -> float:
     """τ²'s reward for a finished conversation ``messages`` on ``task`` (all evaluators)."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.data_model.simulation import SimulationRun, TerminationReason
     from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
 
@@ -98,6 +99,7 @@ def replay_through_our_tools(task: Any) -> float:
 
 def replay_through_tau2(task: Any) -> float:
     """Reward when τ²'s own environment executes the gold actions (the reference)."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.data_model.message import AssistantMessage, ToolCall, UserMessage
 
     environment = prepare_environment(task)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from app.evaluation.tau2.domain import DOMAIN, make_environment, require_tau2
+from app.evaluation.tau2.models import tau2_models
 
 AgentKind = Literal["switchboard", "reference"]
 AGENT_KINDS: tuple[AgentKind, ...] = ("switchboard", "reference")
@@ -38,6 +39,7 @@ class TaskOutcome:
 def make_agent(kind: AgentKind, environment: Any, model: str, context: dict[str, Any]) -> Any:
     """Our graph as a τ² agent, or τ²'s reference ``LLMAgent`` (its calls go to ``model``)."""
     if kind == "switchboard":
+        # Lazy: this module imports tau2 (optional, heavy); run_task has already required it.
         from app.evaluation.tau2.agent import SwitchboardTau2Agent
 
         return SwitchboardTau2Agent(
@@ -46,6 +48,7 @@ def make_agent(kind: AgentKind, environment: Any, model: str, context: dict[str,
             model=model,
             **context,
         )
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.agent.llm_agent import LLMAgent
 
     return LLMAgent(
@@ -70,11 +73,10 @@ def run_task(
 ) -> TaskOutcome:
     """Simulate ``task`` with τ²'s user simulator and orchestrator; reward from τ²'s evaluator."""
     require_tau2()
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
     from tau2.orchestrator.orchestrator import Orchestrator
     from tau2.user.user_simulator import UserSimulator
-
-    from app.evaluation.tau2.models import tau2_models
 
     started = time.perf_counter()
     with tau2_models(model, user_model):
