@@ -14,6 +14,7 @@ from agents.models import chat_model
 from agents.state import SupportState
 from conversation.summary import fold
 from conversation.tokens import get_counter
+from llm.factory import is_stand_in
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def summarize(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def summarizer(model_spec: str) -> Callable[[list[BaseMessage]], str] | None:
     """The model call that writes summaries (``None`` = the extractive summarizer)."""
-    if model_spec == "scripted":
+    if is_stand_in(model_spec):
         return None
 
     def run(prompt: list[BaseMessage]) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import httpx
 
 from app.server.sse import parse_events
+from llm.factory import SCRIPTED
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ class BaselineClient:
 
     def context(self, customer: str) -> dict[str, Any]:
         """The run context: the same customer, model and telco store as our server."""
-        return {"customer_id": customer, "model": "scripted", "database_url": self.database_url}
+        return {"customer_id": customer, "model": SCRIPTED, "database_url": self.database_url}
 
     async def create_thread(self) -> str:
         """A new in-memory thread."""

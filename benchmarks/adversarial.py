@@ -29,6 +29,7 @@ from benchmarks._adversarial_http import run_http_suite
 from benchmarks._adversarial_run import CaseResult, run_case
 from conversation.paths import data_dir
 from graphs.support import compile_graph
+from llm.factory import SCRIPTED, is_stand_in
 from tools.store import open_store
 
 LINKED_CACHES = ("models", "intent_classifier")
@@ -42,7 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--model",
-        default="scripted",
+        default=SCRIPTED,
         help="scripted (compromised model, default), local, or any spec",
     )
     parser.add_argument(
@@ -126,7 +127,7 @@ def run_suite(cases: list[Case], model: str, database_url: str) -> list[CaseResu
     a progress line per case goes to stderr."""
     graph = compile_graph(InMemorySaver())
     store = open_store(database_url)
-    real_model = None if model == "scripted" else model
+    real_model = None if is_stand_in(model) else model
     results = []
     for index, case in enumerate(cases, start=1):
         result = run_case(case, graph, store, real_model, database_url)

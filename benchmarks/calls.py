@@ -22,6 +22,7 @@ from app.evaluation.runner import default_graph_factory
 from app.evaluation.scenarios import behavioural, load_scenarios, tuned_scenarios
 from app.evaluation.supervisor import build_supervisor_graph
 from app.observability.setup import Observability
+from llm.factory import SCRIPTED
 
 TARGET_RATIO = 0.6
 """Ours must use at most this share of the baseline's model calls per turn."""
@@ -30,7 +31,7 @@ TARGET_RATIO = 0.6
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="switchboard bench calls", description=__doc__)
-    parser.add_argument("--model", default="scripted", help="model spec for both graphs")
+    parser.add_argument("--model", default=SCRIPTED, help="model spec for both graphs")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--scenario", action="append", default=[], metavar="NAME", help="only this scenario/suite"

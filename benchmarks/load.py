@@ -38,6 +38,7 @@ from benchmarks._load_client import (
     script,
     ticker,
 )
+from llm.factory import SCRIPTED
 from tools.store import open_store
 
 T = TypeVar("T")
@@ -185,7 +186,7 @@ def our_env(url: str, ids: list[str]) -> dict[str, str]:
     """Settings of the served workers."""
     return {
         "SWITCHBOARD_DATABASE_URL": url,
-        "SWITCHBOARD_MODEL": "scripted",
+        "SWITCHBOARD_MODEL": SCRIPTED,
         "SWITCHBOARD_API_TOKENS": ",".join(f"bench-{c}:{c}" for c in ids),
         "SWITCHBOARD_RATE_LIMIT_CUSTOMER": "off",
         "SWITCHBOARD_RATE_LIMIT_IP": "off",
@@ -309,7 +310,7 @@ async def fault_phase(
 
 async def run_baseline(args: argparse.Namespace, run_id: str, ids: list[str]) -> dict[str, Any]:
     """Phase 4: the same load through ``langgraph_sdk`` against ``langgraph dev``."""
-    env = {"SWITCHBOARD_DATABASE_URL": args.database_url, "SWITCHBOARD_MODEL": "scripted"}
+    env = {"SWITCHBOARD_DATABASE_URL": args.database_url, "SWITCHBOARD_MODEL": SCRIPTED}
     log("baseline: starting langgraph dev (in-memory server)")
     with langgraph_dev(extra_env=env) as url:
         client = BaselineClient(url, args.database_url)

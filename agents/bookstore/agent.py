@@ -18,8 +18,7 @@ from agents.input_guard import InvalidMessage, check_message
 from agents.models import chat_model
 from conversation.assembly import Budgets, assemble
 from conversation.tokens import get_counter
-from llm.factory import resolve_spec
-from llm.scripted import ScriptedChatModel
+from llm.factory import policy_model, resolve_spec
 from prompts.loader import render
 from tools.catalogue import READ_TOOLS
 
@@ -38,12 +37,10 @@ def bookstore_tools() -> list[BaseTool]:
 
 
 def bookstore_model(spec: str) -> BaseChatModel:
-    """The chat model for ``spec``; ``scripted`` plays the bookstore's scripted policy."""
+    """The chat model for ``spec``; a stand-in model plays the bookstore's scripted policy."""
     resolved = resolve_spec(spec)
-    if resolved == "scripted":
-        return ScriptedChatModel(responder=bookstore_responder)
-
-    return chat_model(resolved)
+    played = policy_model(resolved, bookstore_responder)
+    return played if played is not None else chat_model(resolved)
 
 
 def begin_turn(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -6,7 +6,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("app", "graphs", "agents", "conversation", "llm", "tools", "prompts", "benchmarks")
+PACKAGES = (
+    "app",
+    "graphs",
+    "agents",
+    "conversation",
+    "llm",
+    "tools",
+    "prompts",
+    "benchmarks",
+    "testing",
+)
 MAX_LOCAL_FIRST_PARTY = 10
 LAZY_THIRD_PARTY = (
     "llama_cpp",
