@@ -45,7 +45,7 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             open=True,
         )
         try:
-            postgres = PooledPostgresSaver(pool)  # type: ignore[arg-type]
+            postgres = PooledPostgresSaver(pool)
             postgres.setup()
             yield postgres
         finally:
