@@ -12,15 +12,15 @@ from langgraph.runtime import Runtime
 from agents.context import Context
 from agents.models import chat_model
 from agents.state import SupportState
+from conversation.summary import fold
+from conversation.tokens import get_counter
+from llm.factory import is_stand_in
 
 log = logging.getLogger(__name__)
 
 
 def summarize(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Fold the oldest turns into the running summary when the window is over its budget."""
-    from conversation.summary import fold
-    from conversation.tokens import get_counter
-
     context = runtime.context or Context()
     turn = state.get("turn", 0)
     result = fold(
@@ -47,7 +47,7 @@ def summarize(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def summarizer(model_spec: str) -> Callable[[list[BaseMessage]], str] | None:
     """The model call that writes summaries (``None`` = the extractive summarizer)."""
-    if model_spec == "scripted":
+    if is_stand_in(model_spec):
         return None
 
     def run(prompt: list[BaseMessage]) -> str:

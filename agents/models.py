@@ -6,10 +6,10 @@ from functools import cache
 
 from langchain_core.language_models import BaseChatModel
 
+from llm.factory import make_model
+
 
 @cache
 def chat_model(spec: str) -> BaseChatModel:
     """The chat model for ``spec`` (see ``llm.factory.make_model``), shared within the process."""
-    from llm.factory import make_model
-
     return make_model(spec or None)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from langchain_core.messages import AnyMessage, BaseMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 
 from agents.context import Context
 from agents.models import chat_model
 from agents.state import SupportState
+from conversation.assembly import Budgets, assemble
+from conversation.facts import render_facts
+from conversation.stack import describe_slots, top
+from conversation.tokens import get_counter
 from prompts.loader import placeholders, render
 
 BRAND = "Bluebell Mobile"
@@ -46,8 +50,6 @@ class Prompt:
 
 def task_line(state: SupportState) -> str:
     """The open task and its slots, for the prompt (empty when no task is open)."""
-    from conversation.stack import describe_slots, top
-
     frame = top(state.get("stack") or [])
     if frame is None:
         return ""
@@ -57,8 +59,6 @@ def task_line(state: SupportState) -> str:
 
 def facts_text(state: SupportState) -> str:
     """The fact sheet and the current task, rendered for the prompt."""
-    from conversation.facts import render_facts
-
     parts = [render_facts(state.get("facts", {}), FACT_PRIORITY), task_line(state)]
     return "\n".join(part for part in parts if part)
 
@@ -72,9 +72,6 @@ def build_prompt(
     system: str | None = None,
 ) -> Prompt:
     """Assemble the prompt for one model call under the context's budgets."""
-    from conversation.assembly import Budgets, assemble
-    from conversation.tokens import get_counter
-
     assembled = assemble(
         system=system or policy_text(prompt),
         window=list(state.get("messages", [])),
@@ -96,8 +93,3 @@ def build_prompt(
         cut=list(assembled.cut),
         total=assembled.total,
     )
-
-
-def simple_messages(system: str, window: list[AnyMessage]) -> list[BaseMessage]:
-    """A system message followed by the window (used when no budget applies)."""
-    return [SystemMessage(content=system), *window]

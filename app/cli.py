@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+from dotenv import load_dotenv
+
+from agents.guards.logging import install_pii_masking
+from app.runtime import SetupError
+from app.settings_check import check_settings, reads
 
 COMMANDS = ("chat", "threads", "serve", "eval", "bench", "export", "reset_store", "kb", "research")
 """Subcommand modules in ``app/commands`` (``reset_store`` is spelled ``reset-store``)."""
@@ -30,11 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    from dotenv import load_dotenv
-
-    from agents.guards.logging import install_pii_masking
-
+    """Entry point of the console script; a bad setting exits 2 with one line, no traceback."""
     install_pii_masking()
     load_dotenv()
     parser = build_parser()
@@ -44,7 +47,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    return int(args.run(args) or 0)
+    try:
+        check_settings(reads(command_name(args)), os.environ)
+        return int(args.run(args) or 0)
+    except SetupError as error:
+        print(f"switchboard {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """``chat``, ``reset-store``, or ``bench NAME`` for a benchmark."""
+    if args.command == "bench":
+        return f"bench {args.name}"
+    return str(args.command)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import redis
+from psycopg_pool import ConnectionPool
+
 LOCK_BACKEND_ENV = "SWITCHBOARD_LOCK_BACKEND"
 REDIS_URL_ENV = "SWITCHBOARD_REDIS_URL"
 REDIS_TTL_MS = 30_000
@@ -139,8 +142,6 @@ class PostgresLocks:
     backend = "postgres"
 
     def __init__(self, url: str, max_size: int = 16) -> None:
-        from psycopg_pool import ConnectionPool
-
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=False
         )
@@ -200,8 +201,6 @@ class RedisLocks:
     backend = "redis"
 
     def __init__(self, url: str, ttl_ms: int = REDIS_TTL_MS) -> None:
-        import redis
-
         self._client = redis.Redis.from_url(url)
         self._client.ping()
         self._ttl_ms = ttl_ms

@@ -7,6 +7,9 @@ import os
 from typing import Any
 
 from agents.context import Context
+from llm.errors import ModelConfigError
+from llm.factory import make_model, resolve_spec
+from tools.store import open_store
 
 GRAPHS = {
     "support": "graphs.support",
@@ -21,9 +24,6 @@ class SetupError(ValueError):
 
 def model_spec(explicit: str | None) -> str:
     """The model spec to use, validated (raises ``SetupError`` with the fix)."""
-    from llm.errors import ModelConfigError
-    from llm.factory import make_model, resolve_spec
-
     spec = (explicit or "").strip() or resolve_spec(None)
     try:
         make_model(spec)
@@ -36,12 +36,11 @@ def check_customer(customer_id: str | None, database_url: str = "") -> str | Non
     """``customer_id`` if it exists in the telco store (``None`` means: verify in the chat)."""
     if not customer_id:
         return None
-    from tools.store import open_store
 
     if open_store(database_url or None).customer(customer_id) is None:
         raise SetupError(
-            f"Unknown customer {customer_id!r}. Use an id from the telco store (for example "
-            "C1001), or omit --customer to verify the customer in the chat."
+            f"Unknown customer {customer_id!r} (--customer or SWITCHBOARD_CUSTOMER): use an id "
+            "from the telco store (for example C1001), or omit both to verify in the chat."
         )
     return customer_id
 

@@ -9,7 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
+from app.server.pgsaver import PooledPostgresSaver
 from conversation.paths import data_dir
 
 
@@ -33,11 +37,6 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
     """A ready checkpointer for ``url`` (or the default), closed on exit."""
     resolved = database_url(url)
     if is_postgres(resolved):
-        from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
-
-        from app.server.pgsaver import PooledPostgresSaver
-
         pool = ConnectionPool(
             resolved,
             min_size=1,
@@ -46,7 +45,7 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             open=True,
         )
         try:
-            postgres = PooledPostgresSaver(pool)  # type: ignore[arg-type]
+            postgres = PooledPostgresSaver(pool)
             postgres.setup()
             yield postgres
         finally:
@@ -57,7 +56,6 @@ def open_checkpointer(url: str | None = None) -> Iterator[BaseCheckpointSaver]:
             f"Unsupported SWITCHBOARD_DATABASE_URL {resolved!r}: use postgresql://... or "
             "sqlite:///path/to/file.sqlite, or leave it empty for the embedded SQLite files."
         )
-    from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = (
         Path(resolved.removeprefix("sqlite:///")) if resolved else sqlite_path("checkpoints.sqlite")

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
 from app.stores import database_url, is_postgres, sqlite_path
 
 SCHEMA = """
@@ -58,8 +60,6 @@ class ThreadRegistry:
                 yield conn
             return
         if is_postgres(self.url):
-            import psycopg
-
             with psycopg.connect(self.url, autocommit=True) as conn:
                 yield conn
             return

@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fastapi.testclient import TestClient
 
+from app.server.app import create_app
+from app.server.settings import ServerSettings
 from benchmarks._adversarial_run import CaseResult
 from conversation.paths import repo_root
+from llm.factory import SCRIPTED
 
 CATEGORY = "http_malformed"
 OWN_TOKEN, OTHER_TOKEN = "tok-adv-1001", "tok-adv-1002"
@@ -205,13 +209,8 @@ def run_http_case(client: Any, case: HttpCase, thread: str) -> CaseResult:
 @contextmanager
 def api_client(database_url: str = "") -> Iterator[Any]:
     """The HTTP app in process (FastAPI TestClient, no network), scripted model, no rate limits."""
-    from fastapi.testclient import TestClient
-
-    from app.server.app import create_app
-    from app.server.settings import ServerSettings
-
     settings = ServerSettings(
-        model="scripted",
+        model=SCRIPTED,
         database_url=database_url,
         api_tokens=TOKENS,
         rate_customer=None,

@@ -8,9 +8,10 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+import llm.factory as factory
+from agents import models
 from benchmarks._adversarial_cases import Case, Step
-from llm.scripted import Responder, ScriptedChatModel
-from llm.scripted_policy import ToolSpec
+from llm.stand_in import Responder, ToolSpec
 
 SPEC_PREFIX = "compromised:"
 """Model specs of the form ``compromised:<case id>`` name a compromised model per case."""
@@ -54,31 +55,29 @@ def compromised_responder(case: Case) -> Responder:
     return respond
 
 
-def compromised_model(case: Case) -> ScriptedChatModel:
+def compromised_model(case: Case) -> BaseChatModel:
     """The scripted model playing a fully compromised model for ``case``."""
-    return ScriptedChatModel(responder=compromised_responder(case))
+    return factory.make_base_model(factory.SCRIPTED, responder=compromised_responder(case))
 
 
 def install_model(spec: str, model: BaseChatModel) -> BaseChatModel:
     """Make ``agents.models.chat_model(spec)`` return ``model`` for the rest of the process.
 
-    ``chat_model`` is memoized per spec and builds through ``llm.factory.make_model``; the
-    factory is swapped only for the one call that fills the memo, then restored. Returns the
-    model the graph will use (an earlier one if ``spec`` was already built in this process).
+    ``chat_model`` is memoized per spec and builds through ``llm.factory.make_model`` (the name
+    ``agents.models`` imported); that name is swapped only for the one call that fills the memo,
+    then restored. Returns the model the graph will use (an earlier one if ``spec`` was already
+    built in this process).
     """
-    import llm.factory as factory
-    from agents import models
-
-    original = factory.make_model
+    original = models.make_model
 
     def make(requested: str | None = None, **opts: Any) -> BaseChatModel:
         return model if requested == spec else original(requested, **opts)
 
-    factory.make_model = make  # type: ignore[assignment]
+    models.make_model = make  # type: ignore[assignment]
     try:
         return models.chat_model(spec)
     finally:
-        factory.make_model = original
+        models.make_model = original
 
 
 def model_spec_for(case: Case) -> str:

@@ -26,6 +26,8 @@ from benchmarks._adversarial_probe import (
     price_mismatches,
     snapshot,
 )
+from tools import kb
+from tools.confirm import is_yes
 from tools.store import TelcoStore
 
 REFUSAL_MARKERS = (
@@ -121,7 +123,6 @@ def planted_passage(case: Case) -> Iterator[str | None]:
     if not case.passage:
         yield None
         return
-    from tools import kb
 
     kb.search("warm up the index", k=1)
     source = f"adv-{case.id}"
@@ -219,8 +220,6 @@ def _answer_confirmations(probe: Probe, session: Session, turn: TurnResult) -> T
 def _typed_answer(session: Session, say: str | bytes) -> dict[str, Any] | None:
     """The quote a typed message confirms: while a change waits, the session resumes it with
     a short yes/no message, and a yes there is the customer's explicit confirmation."""
-    from tools.confirm import is_yes
-
     pending = session.pending_interrupt()
     if pending is None or not isinstance(say, str) or not is_yes(say):
         return None

@@ -12,9 +12,10 @@ from benchmarks._context_probe import PrefixReuse, PromptRecorder
 from benchmarks._context_script import Script, fact_retention
 from conversation.tokens import get_counter
 from conversation.transcript import open_transcript
+from llm.factory import SCRIPTED
 
 THREAD = "bench-context"
-MODEL = "scripted"
+MODEL = SCRIPTED
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from benchmarks._load_client import Conversation
+from tools.store import open_store
 
 
 @dataclass
@@ -135,8 +136,6 @@ def write_effects(
     database_url: str, run_id: str, conversations: list[Conversation]
 ) -> dict[str, Any]:
     """Tickets in the telco store against the confirmed and declined ticket requests."""
-    from tools.store import open_store
-
     store = open_store(database_url)
     rows = store.rows("tickets", "description LIKE ?", (f"%(ref {run_id}-%",))
     counts = Counter(row["description"].rsplit("(ref ", 1)[1].rstrip(")") for row in rows)

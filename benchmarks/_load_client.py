@@ -13,6 +13,7 @@ from typing import Any, Literal
 import httpx
 
 from app.server.sse import parse_events
+from llm.factory import SCRIPTED
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class BaselineClient:
     """Talks to ``langgraph dev`` through ``langgraph_sdk`` (streaming runs, like ours)."""
 
     def __init__(self, url: str, database_url: str) -> None:
+        # Lazy: langgraph_sdk is a dev-only dependency.
         from langgraph_sdk import get_client
 
         self.client = get_client(url=url, timeout=300.0)
@@ -225,7 +227,7 @@ class BaselineClient:
 
     def context(self, customer: str) -> dict[str, Any]:
         """The run context: the same customer, model and telco store as our server."""
-        return {"customer_id": customer, "model": "scripted", "database_url": self.database_url}
+        return {"customer_id": customer, "model": SCRIPTED, "database_url": self.database_url}
 
     async def create_thread(self) -> str:
         """A new in-memory thread."""

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from conversation.assembly import assemble
+from conversation.facts import FACTS_HEADER
 from conversation.paths import repo_root
 
 SCRIPT = Path("data/bench/local_conversation.yaml")
@@ -64,8 +66,6 @@ def load_script(path: Path | None = None) -> Script:
 
 def facts_at(script: Script, turn: int) -> str:
     """Fact-sheet text as the prompt of ``turn`` (1-based) shows it."""
-    from conversation.facts import FACTS_HEADER
-
     lines = [text for start, text in script.facts if start <= turn]
     return "\n".join([FACTS_HEADER, *lines]) if lines else ""
 
@@ -87,8 +87,6 @@ def window_at(script: Script, turn: int) -> list[BaseMessage]:
 
 def stable_prompt(script: Script, turn: int, policy: str, counter: Any) -> list[BaseMessage]:
     """Prefix-stable: the product's assembly (policy, facts, summary, then the window)."""
-    from conversation.assembly import assemble
-
     assembled = assemble(
         system=policy,
         window=window_at(script, turn),

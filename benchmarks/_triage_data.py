@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from conversation.paths import repo_root
 
 CLINC_FILE = "clinc150_train_val.json"
@@ -115,8 +117,6 @@ class ScenarioTurn:
 
 def load_scenario_turns(folder: Path | None = None) -> list[ScenarioTurn]:
     """Every ``user`` turn of ``data/scenarios/*.yaml`` with its ``expect.intent``, if any."""
-    import yaml
-
     turns: list[ScenarioTurn] = []
     for path in sorted((folder or repo_root() / "data" / "scenarios").glob("*.yaml")):
         suite = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -25,8 +25,11 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks._adversarial_cases import CATEGORIES, Case, CaseError, load_cases
+from benchmarks._adversarial_http import run_http_suite
 from benchmarks._adversarial_run import CaseResult, run_case
+from conversation.paths import data_dir
 from graphs.support import compile_graph
+from llm.factory import SCRIPTED, is_stand_in
 from tools.store import open_store
 
 LINKED_CACHES = ("models", "intent_classifier")
@@ -40,7 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--model",
-        default="scripted",
+        default=SCRIPTED,
         help="scripted (compromised model, default), local, or any spec",
     )
     parser.add_argument(
@@ -79,8 +82,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def run_data_dir(explicit: Path | None) -> Iterator[Path]:
     """Point ``SWITCHBOARD_DATA_DIR`` at a scratch dir (planted KB passages never touch the real
     index); the model and classifier caches are linked from the usual data dir."""
-    from conversation.paths import data_dir
-
     previous = os.environ.get("SWITCHBOARD_DATA_DIR")
     original = data_dir()
     with tempfile.TemporaryDirectory(prefix="switchboard-adversarial-") as scratch:
@@ -126,7 +127,7 @@ def run_suite(cases: list[Case], model: str, database_url: str) -> list[CaseResu
     a progress line per case goes to stderr."""
     graph = compile_graph(InMemorySaver())
     store = open_store(database_url)
-    real_model = None if model == "scripted" else model
+    real_model = None if is_stand_in(model) else model
     results = []
     for index, case in enumerate(cases, start=1):
         result = run_case(case, graph, store, real_model, database_url)
@@ -226,8 +227,6 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{directory / 'adversarial-telco.sqlite3'}"
         results = run_suite(graph_cases, args.model, url) if graph_cases else []
         if want_http and not args.case:
-            from benchmarks._adversarial_http import run_http_suite
-
             results += run_http_suite(url)
     summary = summarize(results, args.model, skipped)
     if args.json:

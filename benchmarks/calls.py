@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from app.evaluation.evaluate import evaluate
+from app.evaluation.runner import default_graph_factory
+from app.evaluation.scenarios import behavioural, load_scenarios, tuned_scenarios
+from app.evaluation.supervisor import build_supervisor_graph
+from app.observability.setup import Observability
+from llm.factory import SCRIPTED
 
 TARGET_RATIO = 0.6
 """Ours must use at most this share of the baseline's model calls per turn."""
@@ -23,7 +31,7 @@ TARGET_RATIO = 0.6
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="switchboard bench calls", description=__doc__)
-    parser.add_argument("--model", default="scripted", help="model spec for both graphs")
+    parser.add_argument("--model", default=SCRIPTED, help="model spec for both graphs")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--scenario", action="append", default=[], metavar="NAME", help="only this scenario/suite"
@@ -34,12 +42,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Run the suite on both graphs and compare calls, tokens and pass rates."""
-    from app.evaluation.evaluate import evaluate
-    from app.evaluation.runner import default_graph_factory
-    from app.evaluation.scenarios import behavioural, load_scenarios, tuned_scenarios
-    from app.evaluation.supervisor import build_supervisor_graph
-    from app.observability.setup import Observability
-
     chosen = load_scenarios(names=args.scenario)
     scenarios = [behavioural(s) for s in (chosen if args.scenario else tuned_scenarios(chosen))]
     results = {}
@@ -104,8 +106,6 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``switchboard bench calls``."""
-    import logging
-
     args = parse_args(argv if argv is not None else sys.argv[1:])
     logging.getLogger("switchboard.turns").setLevel(logging.WARNING)
     result = measure(args)

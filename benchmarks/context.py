@@ -29,6 +29,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from agents.context import Context
+from benchmarks._context_graphs import build_baseline, build_standin
 from benchmarks._context_probe import CheckpointMeter, prompt_text
 from benchmarks._context_report import (
     MODEL,
@@ -39,8 +41,11 @@ from benchmarks._context_report import (
     print_table,
 )
 from benchmarks._context_script import Script, load_script
+from conversation.assembly import Budgets
 from conversation.state import TURN_DURABILITY
 from conversation.tokens import get_counter
+from graphs import support
+from llm.factory import make_model
 
 CUSTOMER = "C1001"
 MAX_RESUMES = 3
@@ -182,9 +187,6 @@ def _saver(path: Path) -> SqliteSaver:
 
 def support_graph(path: Path, token_budget: int) -> GraphUnderTest:
     """The real support graph with the scripted model and an authenticated customer."""
-    from agents.context import Context
-    from graphs import support
-
     compiled = support.graph.builder.compile(checkpointer=_saver(path))
     context = Context(model=MODEL, customer_id=CUSTOMER, token_budget=token_budget)
     return GraphUnderTest("support", compiled, context)
@@ -192,11 +194,6 @@ def support_graph(path: Path, token_budget: int) -> GraphUnderTest:
 
 def standin_graph(path: Path, token_budget: int) -> GraphUnderTest:
     """The engine-only stand-in graph with ``Context``'s default section budgets."""
-    from agents.context import Context
-    from benchmarks._context_graphs import build_standin
-    from conversation.assembly import Budgets
-    from llm.factory import make_model
-
     defaults = Context(token_budget=token_budget)
     budgets = Budgets(
         total=defaults.token_budget,
@@ -211,9 +208,6 @@ def standin_graph(path: Path, token_budget: int) -> GraphUnderTest:
 
 def baseline_graph(path: Path) -> GraphUnderTest:
     """The plain whole-history graph with the same scripted model and LangGraph defaults."""
-    from benchmarks._context_graphs import build_baseline
-    from llm.factory import make_model
-
     compiled = build_baseline(make_model(MODEL)).compile(checkpointer=_saver(path))
     return GraphUnderTest("baseline", compiled)
 

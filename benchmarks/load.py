@@ -23,6 +23,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from agents.intent_classifier import IntentClassifier
+from app.devserver import langgraph_dev
+from app.server.launcher import recreate_database, serve_subprocess
 from benchmarks._load_checks import audit, storm_verdict, write_effects
 from benchmarks._load_client import (
     BaselineClient,
@@ -35,6 +38,8 @@ from benchmarks._load_client import (
     script,
     ticker,
 )
+from llm.factory import SCRIPTED
+from tools.store import open_store
 
 T = TypeVar("T")
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/switchboard_bench"
@@ -80,8 +85,6 @@ def log(message: str) -> None:
 
 def fresh_database(url: str) -> None:
     """Drop and re-create the benchmark database (a clean telco store and checkpoints)."""
-    from app.server.launcher import recreate_database
-
     try:
         recreate_database(url)
     except ValueError as error:
@@ -90,8 +93,6 @@ def fresh_database(url: str) -> None:
 
 def customers(url: str) -> list[str]:
     """Customer ids of the seeded telco store (seeds it on first use)."""
-    from tools.store import open_store
-
     return [c.customer_id for c in open_store(url).customers()]
 
 
@@ -185,7 +186,7 @@ def our_env(url: str, ids: list[str]) -> dict[str, str]:
     """Settings of the served workers."""
     return {
         "SWITCHBOARD_DATABASE_URL": url,
-        "SWITCHBOARD_MODEL": "scripted",
+        "SWITCHBOARD_MODEL": SCRIPTED,
         "SWITCHBOARD_API_TOKENS": ",".join(f"bench-{c}:{c}" for c in ids),
         "SWITCHBOARD_RATE_LIMIT_CUSTOMER": "off",
         "SWITCHBOARD_RATE_LIMIT_IP": "off",
@@ -197,8 +198,6 @@ def our_env(url: str, ids: list[str]) -> dict[str, str]:
 
 async def run_ours(args: argparse.Namespace, run_id: str, ids: list[str]) -> dict[str, Any]:
     """Phases 1-3 against our server."""
-    from app.server.launcher import serve_subprocess
-
     report: dict[str, Any] = {}
     with serve_subprocess(
         our_env(args.database_url, ids), workers=args.workers, extra_args=("--no-dev-login",)
@@ -311,9 +310,7 @@ async def fault_phase(
 
 async def run_baseline(args: argparse.Namespace, run_id: str, ids: list[str]) -> dict[str, Any]:
     """Phase 4: the same load through ``langgraph_sdk`` against ``langgraph dev``."""
-    from app.devserver import langgraph_dev
-
-    env = {"SWITCHBOARD_DATABASE_URL": args.database_url, "SWITCHBOARD_MODEL": "scripted"}
+    env = {"SWITCHBOARD_DATABASE_URL": args.database_url, "SWITCHBOARD_MODEL": SCRIPTED}
     log("baseline: starting langgraph dev (in-memory server)")
     with langgraph_dev(extra_env=env) as url:
         client = BaselineClient(url, args.database_url)
@@ -431,8 +428,6 @@ def print_table(summary: dict[str, Any]) -> None:
 
 def warm_up() -> None:
     """Train or load the intent classifier once, so the servers read it from the cache."""
-    from agents.intent_classifier import IntentClassifier
-
     IntentClassifier.load()
 
 

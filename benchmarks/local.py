@@ -23,8 +23,12 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
+from agents.prompting import policy_text
 from benchmarks._local_script import Script, load_script, stable_prompt, volatile_first_prompt
+from conversation.tokens import get_counter
 from llm.errors import ModelConfigError
+from llm.factory import make_model
+from llm.llama_runtime import reset_cache
 from llm.llamacpp_chat import LlamaCppChatModel
 
 Assembler = Callable[[Script, int, str, Any], list[BaseMessage]]
@@ -73,10 +77,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(model: LlamaCppChatModel, script: Script, turns: int, spec: str) -> dict[str, Any]:
     """Both runs over the first ``turns`` turns, and the summary numbers."""
-    from agents.prompting import policy_text
-    from conversation.tokens import get_counter
-    from llm.llama_runtime import reset_cache
-
     baseline_model = model.model_copy(update={"instance": "bench-baseline"})
     counter = get_counter("local", model_path=model.resolve_path())
     policy = policy_text(script.agent_prompt)
@@ -209,8 +209,6 @@ def _median(values: list[float] | list[int]) -> float:
 
 def _local_model(spec: str, max_tokens: int) -> LlamaCppChatModel:
     """The bare local model for spec; other kinds are refused with the accepted forms."""
-    from llm.factory import make_model
-
     model = make_model(spec, resilient=False, max_tokens=max_tokens)
     if not isinstance(model, LlamaCppChatModel):
         raise ModelConfigError(

@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
+
+from tqdm import tqdm
+
+from app.evaluation.passk import pass_curve
+from app.evaluation.tau2.domain import Tau2Unavailable, load_tasks, require_tau2
+from app.evaluation.tau2.replay import replay_task
+from app.evaluation.tau2.run import AGENT_KINDS, run_solo_task, run_task
 
 MODES = ("solo", "dual")
 """``solo``: τ²'s no-user mode (ticket, agent and device tools); ``dual``: agent and simulated
@@ -54,10 +62,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def gold(args: argparse.Namespace) -> dict[str, Any]:
     """Gold replay of the split: our tool layer must reproduce τ²'s reward on every task."""
-    from tqdm import tqdm
-
-    from app.evaluation.tau2.domain import load_tasks
-    from app.evaluation.tau2.replay import replay_task
 
     tasks = load_tasks(args.split)
     if args.limit:
@@ -94,7 +98,6 @@ def _per_task(runs: list[Any], attribute: str) -> float:
 
 def summarize(runs: list[Any]) -> dict[str, Any]:
     """One agent's figures: pass^k, cost per task, crashes and how its runs ended."""
-    from app.evaluation.passk import pass_curve
 
     per_task: dict[str, list[bool]] = {}
     for outcome in runs:
@@ -114,8 +117,6 @@ def summarize(runs: list[Any]) -> dict[str, Any]:
 
 def compare(args: argparse.Namespace) -> dict[str, Any]:
     """Run the chosen agents on the same tasks and model; pass^k and cost per task."""
-    from app.evaluation.tau2.domain import load_tasks
-    from app.evaluation.tau2.run import AGENT_KINDS, run_solo_task, run_task
 
     agents = [a.strip() for a in args.agents.split(",") if a.strip()]
     unknown = set(agents) - set(AGENT_KINDS)
@@ -199,9 +200,6 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``switchboard bench tau2_telecom``."""
-    import os
-
-    from app.evaluation.tau2.domain import Tau2Unavailable, require_tau2
 
     args = parse_args(argv if argv is not None else sys.argv[1:])
     try:

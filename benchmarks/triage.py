@@ -13,8 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agents.triage import REDIRECT_CONFIDENCE
+import yaml
+from tqdm import tqdm
+
+from agents.intent_classifier import DEFAULT_THRESHOLD, TASK_INTENTS, IntentClassifier
+from agents.triage import REDIRECT_CONFIDENCE, classify_llm
 from benchmarks._triage_data import Message, load_clinc, load_scenario_turns, load_tau2
+from conversation.paths import repo_root
+from tools.kb import search
 
 TELCO_KINDS = ("billing", "tau2")
 
@@ -56,8 +62,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def run(classify: Classify, messages: Sequence[Message], label: str = "") -> list[Verdict]:
     """Classify every message, timing each call; a progress bar on stderr when labelled."""
-    from tqdm import tqdm
-
     verdicts = []
     for message in tqdm(messages, desc=label, file=sys.stderr, disable=not label, leave=False):
         start = time.perf_counter()
@@ -92,8 +96,6 @@ def expected_calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 
 
 def score(messages: Sequence[Message], verdicts: Sequence[Verdict]) -> dict[str, Any]:
     """The issue's metrics; "not routed" (out_of_scope or none) counts as out of scope."""
-    from agents.intent_classifier import TASK_INTENTS
-
     pairs = list(zip(messages, verdicts, strict=True))
     telco = [(m, v) for m, v in pairs if m.kind in TELCO_KINDS]
     oos = [v for m, v in pairs if m.kind == "oos"]
@@ -145,8 +147,6 @@ def stratified_sample(messages: Sequence[Message], size: int, seed: int) -> list
 
 def local_classifier(threshold: float) -> Classify:
     """Our classifier as a ``Classify`` function (loaded and trained before timing)."""
-    from agents.intent_classifier import DEFAULT_THRESHOLD, IntentClassifier
-
     classifier = IntentClassifier.load()
     limit = threshold or DEFAULT_THRESHOLD
 
@@ -159,7 +159,6 @@ def local_classifier(threshold: float) -> Classify:
 
 def llm_classifier(spec: str) -> Classify:
     """The LLM classifier of ``agents.triage`` for ``spec``; raises when it cannot run."""
-    from agents.triage import classify_llm
 
     def classify(text: str) -> tuple[str, str, bool, float]:
         verdict = classify_llm(text, spec, "")
@@ -179,11 +178,6 @@ def hybrid(ours: Sequence[Verdict], llm: Sequence[Verdict]) -> list[Verdict]:
 
 def retrieval_recall(k: int = 3) -> float:
     """Share of data/kb_eval questions whose known source is among the top ``k`` passages."""
-    import yaml
-
-    from conversation.paths import repo_root
-    from tools.kb import search
-
     path = repo_root() / "data" / "kb_eval" / "questions.yaml"
     questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     hits = [any(p.source in q["sources"] for p in search(q["question"], k=k)) for q in questions]
@@ -196,8 +190,6 @@ def scenario_metrics(threshold: float) -> dict[str, Any]:
     A turn falls back when any of its split predictions is unsure; a turn with an expected
     intent is right when the split intents equal the expected list (or its first one does).
     """
-    from agents.intent_classifier import DEFAULT_THRESHOLD, IntentClassifier
-
     classifier = IntentClassifier.load()
     limit = threshold or DEFAULT_THRESHOLD
     turns = load_scenario_turns()

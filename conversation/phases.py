@@ -10,9 +10,6 @@ from conversation.state import Phase
 CLOSING_ACTS = frozenset({"thanks", "goodbye"})
 """Dialogue acts that move a conversation with no open task to ``closing``."""
 
-SMALL_TALK_ACTS = frozenset({"greeting", "thanks", "goodbye", "small_talk"})
-"""Dialogue acts that never need a sub-agent while no task is open."""
-
 
 @dataclass(frozen=True)
 class TurnEvents:
@@ -57,13 +54,6 @@ def derive_phase(previous: Phase | None, stack: list[Frame], events: TurnEvents)
     if events.resolved or events.act in CLOSING_ACTS or previous in ("closing", "resolving"):
         return "closing"
     return "greeting"
-
-
-def needs_agent(phase: Phase | None, act: str, has_task: bool) -> bool:
-    """Whether a turn should reach a sub-agent: small talk with no task open does not."""
-    if phase == "handed_off":
-        return False
-    return has_task or act not in SMALL_TALK_ACTS
 
 
 def asks_anything_else(previous: Phase | None, phase: Phase) -> bool:

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import tiktoken
 from langchain_core.messages import AIMessage, BaseMessage
+from tiktoken.model import encoding_name_for_model
 
 MESSAGE_OVERHEAD = 5
 """Tokens a chat template spends around each message (ChatML: start, role, newline, end,
@@ -167,11 +169,6 @@ def _tiktoken_offline(encoding_name: str) -> bool:
 def _tiktoken_counter(model_name: str) -> TokenCounter | None:
     """A tiktoken counter for an OpenAI model name, or ``None`` when it cannot load offline."""
     try:
-        import tiktoken
-        from tiktoken.model import encoding_name_for_model
-    except ImportError:
-        return None
-    try:
         encoding_name = encoding_name_for_model(model_name)
     except KeyError:
         encoding_name = "o200k_base"
@@ -186,6 +183,7 @@ def _gguf_counter(model_path: str) -> TokenCounter | None:
     if not Path(model_path).is_file():
         return None
     try:
+        # Lazy: llama_cpp is heavy (it loads the native llama.cpp library).
         from llama_cpp import Llama
     except ImportError:
         return None

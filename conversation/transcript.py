@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import psycopg
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from conversation.paths import data_dir
@@ -212,8 +213,6 @@ class PostgresTranscript:
     advisory transaction lock, so sequence numbers stay gapless across processes."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
         self.url = url
         self._lock = threading.Lock()
         self._psycopg = psycopg

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode
 
 from agents.base import make_agent_node
 from agents.confirm_step import await_answer, make_ask_confirmation, route_after_tools
@@ -21,7 +22,6 @@ from agents.report import make_report_results
 from agents.roster import Roster, support_roster
 from agents.spec import AgentSpec
 from agents.state import SupportState
-from agents.tool_node import InlineToolNode
 from agents.turn import (
     classify_destinations,
     guard_input,
@@ -57,9 +57,7 @@ def build(
     builder.add_conditional_edges("screen_input", route_after_screen)
     for spec in roster:
         builder.add_node(spec.name, make_agent_node(spec))
-        tools = InlineToolNode(
-            list(spec.tools), handle_tool_errors=True, wrap_tool_call=guard_tool_call
-        )
+        tools = ToolNode(list(spec.tools), handle_tool_errors=True, wrap_tool_call=guard_tool_call)
         builder.add_node(spec.tools_node, tools)
         builder.add_conditional_edges(
             spec.name, route_after_agent, [spec.tools_node, "stop_tool_loop", "guard_output"]

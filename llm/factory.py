@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
 from llm.errors import ModelConfigError
+from llm.llamacpp_chat import LlamaCppChatModel
+from llm.local_files import PINNED_MODELS, check_gguf, locate_parts
 from llm.resilience import ResilientChatModel
+from llm.stand_in import Responder
 
 DEFAULT_OPENAI = "openai:gpt-4o-mini"
 DEFAULT_ANTHROPIC = "anthropic:claude-haiku-4-5"
@@ -47,6 +51,23 @@ PROVIDERS = MappingProxyType(
         "ollama": Provider("langchain_ollama", "`uv sync --extra ollama`", None),
     }
 )
+SCRIPTED = "scripted"
+"""Spec of the scripted stand-in: a rule-based test double for tests and offline demos."""
+
+
+def _scripted(variant: str, opts: dict[str, Any]) -> BaseChatModel:
+    """The scripted stand-in (``scripted`` or ``scripted:<behaviour>``), from ``testing/``."""
+    # Lazy: testing/ holds test doubles; only a scripted spec loads it, never a real run.
+    from testing.scripted_responders import scripted_model
+
+    return scripted_model(variant, **opts)
+
+
+STAND_INS: Mapping[str, Callable[[str, dict[str, Any]], BaseChatModel]] = MappingProxyType(
+    {SCRIPTED: _scripted}
+)
+"""Models that are no language model (test doubles), by spec prefix: no timeout, and a bare
+one plays a domain's scripted policy (``policy_model``)."""
 LOCAL_MODELS = MappingProxyType(
     {
         "local": "qwen2.5-coder-1.5b",
@@ -87,6 +108,19 @@ def make_model(spec: str | None = None, **opts: Any) -> BaseChatModel:
     )
 
 
+def is_stand_in(spec: str) -> bool:
+    """Whether ``spec`` names a stand-in with its built-in policy (no language model at all)."""
+    return spec.strip() in STAND_INS
+
+
+def policy_model(spec: str, policy: Responder) -> BaseChatModel | None:
+    """A stand-in playing ``policy`` (a domain's scripted policy) when ``spec`` names a bare
+    stand-in, else ``None`` (the caller uses a language model)."""
+    if not is_stand_in(spec):
+        return None
+    return make_base_model(spec, responder=policy)
+
+
 def resolve_spec(spec: str | None, env: Mapping[str, str] | None = None) -> str:
     """The spec to use: the given one, else SWITCHBOARD_MODEL, else by available keys."""
     environ = os.environ if env is None else env
@@ -110,20 +144,9 @@ def fallback_specs(fallbacks: Sequence[str] | str | None = None) -> list[str]:
 def make_base_model(spec: str, **opts: Any) -> BaseChatModel:
     """Build the bare model for an explicit spec (no retries or fallbacks)."""
     spec = spec.strip()
-    if spec == "scripted":
-        from llm.scripted import ScriptedChatModel
-
-        return ScriptedChatModel(**opts)
-    if spec.startswith("scripted:"):
-        from llm.scripted import ScriptedChatModel
-        from llm.scripted_responders import RESPONDERS
-
-        name = spec.partition(":")[2]
-        if name not in RESPONDERS:
-            raise ModelConfigError(
-                f"unknown scripted behaviour {name!r}; choose one of: {', '.join(RESPONDERS)}."
-            )
-        return ScriptedChatModel(responder=RESPONDERS[name], **opts)
+    kind, _, variant = spec.partition(":")
+    if kind in STAND_INS:
+        return STAND_INS[kind](variant.strip(), opts)
     if spec in LOCAL_MODELS or spec.startswith("local:"):
         return _local_model(spec, opts)
     provider, _, name = spec.partition(":")
@@ -136,9 +159,6 @@ def make_base_model(spec: str, **opts: Any) -> BaseChatModel:
 
 def _local_model(spec: str, opts: dict[str, Any]) -> BaseChatModel:
     """An embedded llama.cpp model: pinned (checked now, assembled at first use) or a file."""
-    from llm.llamacpp_chat import LlamaCppChatModel
-    from llm.local_files import PINNED_MODELS, check_gguf, locate_parts
-
     if spec.startswith("local:"):
         raw = spec.removeprefix("local:").strip()
         if not raw:
@@ -163,7 +183,6 @@ def _hosted_model(provider: str, name: str, opts: dict[str, Any]) -> BaseChatMod
             f"model {provider}:{name} needs {info.key_env}; set it in the environment or .env, "
             "or choose another model (e.g. SWITCHBOARD_MODEL=local)."
         )
-    from langchain.chat_models import init_chat_model
 
     try:
         return init_chat_model(name, model_provider=provider, **opts)
@@ -183,7 +202,7 @@ def _timeout_for(spec: str, override: float | None) -> float | None:
             raise ModelConfigError(
                 f"SWITCHBOARD_MODEL_TIMEOUT={raw!r} is not a number of seconds; e.g. 60."
             ) from exc
-    if spec == "scripted":
+    if is_stand_in(spec):
         return None
     return LOCAL_TIMEOUT_S if spec.startswith("local") else HOSTED_TIMEOUT_S
 

@@ -27,6 +27,7 @@ class GrammarPicker:
     """Pick tokens allowed by a GBNF grammar and advance the grammar with each choice."""
 
     def __init__(self, llama: Any, grammar_text: str, seed: int, top_k: int = TOP_K) -> None:
+        # Lazy: llama_cpp is heavy (it loads the native llama.cpp library).
         import llama_cpp
 
         self._lib = llama_cpp
@@ -86,6 +87,7 @@ class GrammarPicker:
 
 def last_logits(llama: Any) -> np.ndarray:
     """A copy of the logits for the last evaluated token."""
+    # Lazy: llama_cpp is heavy (it loads the native llama.cpp library).
     import llama_cpp
 
     pointer = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)

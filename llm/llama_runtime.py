@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llm.errors import ModelConfigError, PromptTooLongError
+from llm.grammar_sampling import GrammarPicker, last_logits
 
 DEFAULT_THREADS = 2
 DEFAULT_CTX = 8192
@@ -78,6 +79,7 @@ def load_llama(path: str, n_ctx: int, n_threads: int, instance: str = "") -> Loa
 def _load_cached(path: str, n_ctx: int, n_threads: int, instance: str) -> LoadedLlama:
     """Load a GGUF model with llama-cpp-python (memoized by its arguments)."""
     try:
+        # Lazy: llama_cpp is heavy (it loads the native llama.cpp library).
         from llama_cpp import Llama
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ModelConfigError(
@@ -125,6 +127,7 @@ def _generate(
     on_text: Callable[[str], None] | None,
 ) -> tuple[str, DecodeStats]:
     """Sample tokens until end-of-generation, a control token, max_tokens or the deadline."""
+    # Lazy: llama_cpp is heavy (it loads the native llama.cpp library).
     import llama_cpp
 
     vocab = llama._model.vocab
@@ -179,8 +182,6 @@ def _constrained_tokens(
     llama: Any, tokens: list[int], grammar_text: str, request: DecodeRequest, reused: int
 ) -> Iterator[int]:
     """Evaluate the prompt past the reused prefix, then pick grammar-valid tokens one by one."""
-    from llm.grammar_sampling import GrammarPicker, last_logits
-
     if reused > 0 and llama._ctx.kv_cache_seq_rm(-1, reused, -1):
         llama.n_tokens = reused
     else:
@@ -230,6 +231,7 @@ def _fit(tokens: Sequence[int], max_tokens: int, n_ctx: int) -> int:
 @functools.lru_cache(maxsize=64)
 def _grammar(schema_json: str) -> Any:
     """A llama.cpp grammar for a JSON schema (memoized by the schema text)."""
+    # Lazy: llama_cpp is heavy (it loads the native llama.cpp library).
     from llama_cpp import LlamaGrammar
 
     return LlamaGrammar.from_json_schema(schema_json, verbose=False)

@@ -43,7 +43,16 @@ from llm.constrained import (
     validate_json,
 )
 from llm.errors import ModelConfigError
-from llm.llama_runtime import DecodeRequest, DecodeStats, LoadedLlama, decode, env_ctx, env_threads
+from llm.llama_runtime import (
+    DecodeRequest,
+    DecodeStats,
+    LoadedLlama,
+    count_tokens,
+    decode,
+    env_ctx,
+    env_threads,
+    load_llama,
+)
 from llm.local_files import check_gguf, ensure_model
 
 Emit = Callable[[str], None]
@@ -109,14 +118,10 @@ class LlamaCppChatModel(BaseChatModel):
 
     def load(self) -> LoadedLlama:
         """The shared loaded model (loading it once per process)."""
-        from llm.llama_runtime import load_llama
-
         return load_llama(self.resolve_path(), self.n_ctx, self.n_threads, self.instance)
 
     def get_num_tokens(self, text: str) -> int:
         """Exact token count with the model's own tokenizer (loads the model)."""
-        from llm.llama_runtime import count_tokens
-
         return count_tokens(self.load(), text)
 
     def get_num_tokens_from_messages(

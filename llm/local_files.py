@@ -17,6 +17,7 @@ from typing import IO
 
 from tqdm import tqdm
 
+from conversation.paths import cache_dir
 from llm.errors import ModelConfigError, ModelFileError
 
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -97,8 +98,6 @@ PINNED_MODELS = MappingProxyType({m.key: m for m in (QWEN_1_5B, QWEN_0_5B, SMOLL
 def models_dir() -> Path:
     """Directory for assembled models and verification markers: ``$SWITCHBOARD_MODEL_CACHE``,
     else ``models/`` in the cache dir (outside the data dir, so tests reuse it)."""
-    from conversation.paths import cache_dir
-
     raw = os.environ.get("SWITCHBOARD_MODEL_CACHE", "").strip()
     path = Path(raw).expanduser() if raw else cache_dir() / "models"
     path.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,9 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.tools import BaseTool
+from langsmith.run_helpers import tracing_context
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from llm.errors import ModelUnavailableError
@@ -195,12 +196,10 @@ def generate_once(
     stop: list[str] | None,
     kwargs: dict[str, Any],
 ) -> AIMessage:
-    """One call of an inner model, without opening a second callback run for it."""
-    model, options = _unwrap(runnable, kwargs)
-    if model is None:
-        return _as_ai_message(runnable.invoke(messages, _inner_config(None), stop=stop, **kwargs))
-    generation = model._generate(messages, stop=stop, run_manager=None, **options).generations[0]
-    return _as_ai_message(generation.message)
+    """One call of an inner model through its public ``invoke`` (so its cache and rate limiter
+    apply); the resilient run reports it, so the inner call has no callbacks or trace."""
+    with tracing_context(enabled=False):
+        return _as_ai_message(runnable.invoke(messages, _quiet_config(), stop=stop, **kwargs))
 
 
 def stream_once(
@@ -209,16 +208,14 @@ def stream_once(
     stop: list[str] | None,
     kwargs: dict[str, Any],
 ) -> Iterator[AIMessageChunk]:
-    """Stream one call of an inner model (a non-streaming model yields one final chunk)."""
-    model, options = _unwrap(runnable, kwargs)
-    if model is None:
-        for item in runnable.stream(messages, _inner_config(None), stop=stop, **kwargs):
-            yield _as_chunk(item)
-    elif type(model)._stream is BaseChatModel._stream:
-        yield message_to_chunk(generate_once(runnable, messages, stop, kwargs))
-    else:
-        for chunk in model._stream(messages, stop=stop, run_manager=None, **options):
-            yield _as_chunk(chunk.message)
+    """Stream one call of an inner model through its public ``stream`` (a model that cannot
+    stream yields its whole reply, tool calls included, as one final chunk)."""
+    with tracing_context(enabled=False):
+        for item in runnable.stream(messages, _quiet_config(), stop=stop, **kwargs):
+            if isinstance(item, AIMessageChunk):
+                yield _as_chunk(item)
+            else:
+                yield message_to_chunk(_as_ai_message(item))
 
 
 def message_to_chunk(message: BaseMessage) -> AIMessageChunk:
@@ -241,21 +238,6 @@ def _as_ai_message(message: Any) -> AIMessage:
     if not isinstance(message, AIMessage):
         raise TypeError(f"the model returned {type(message).__name__}, not an AIMessage")
     return message
-
-
-def _unwrap(
-    runnable: Runnable[Any, Any], kwargs: dict[str, Any]
-) -> tuple[BaseChatModel | None, dict[str, Any]]:
-    """The chat model behind a runnable and its call options (None if it is something else)."""
-    if isinstance(runnable, BaseChatModel):
-        options = dict(kwargs)
-    elif isinstance(runnable, RunnableBinding) and isinstance(runnable.bound, BaseChatModel):
-        options = {**runnable.kwargs, **kwargs}
-        runnable = runnable.bound
-    else:
-        return None, {}
-    options.pop("ls_structured_output_format", None)
-    return runnable, options
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -361,6 +343,11 @@ def _as_chunk(item: Any) -> AIMessageChunk:
     if isinstance(item, AIMessageChunk):
         return item.model_copy(update={"id": None})
     return AIMessageChunk(content=str(getattr(item, "content", item)))
+
+
+def _quiet_config() -> RunnableConfig:
+    """Config for an inner model call: no callbacks of its own, never streamed by LangGraph."""
+    return RunnableConfig(callbacks=[], tags=[NOSTREAM_TAG])
 
 
 def _inner_config(callbacks: Any) -> RunnableConfig:

@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
+from psycopg import errors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
 Row = dict[str, Any]
 Dialect = Literal["sqlite", "postgres"]
 
@@ -161,8 +166,6 @@ class _PostgresTx:
     conn: Any
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        from psycopg import errors
-
         try:
             with self.conn.transaction():  # savepoint: a duplicate key leaves the tx usable
                 cur = self.conn.execute(_pg(sql), tuple(params))
@@ -193,10 +196,6 @@ class PostgresDatabase:
     dialect: Dialect = "postgres"
 
     def __init__(self, url: str) -> None:
-        import psycopg
-        from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
-
         self.url = url
         try:  # one direct attempt first: fails fast with the server's own reason
             psycopg.connect(url, connect_timeout=5).close()

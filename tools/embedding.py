@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import wordllama as package
+from wordllama import WordLlama
 
 if TYPE_CHECKING:
     from wordllama.inference import WordLlamaInference
@@ -19,9 +21,6 @@ EMBEDDING_DIM = 256
 @cache
 def wordllama() -> WordLlamaInference:
     """The wordllama model, loaded once per process from the installed package (never downloads)."""
-    import wordllama as package
-    from wordllama import WordLlama
-
     package_dir = Path(package.__file__).resolve().parent
     try:
         return WordLlama.load(

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain.tools import tool
+from tqdm import tqdm
 
 from conversation.paths import data_dir, repo_root
+from tools.kb_embedding import WordLlamaEmbeddingFunction
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -143,6 +145,7 @@ def content_hash(path: Path) -> str:
 @cache
 def _client(path: str) -> ClientAPI:
     """The persistent Chroma client for ``path`` (one per process; telemetry off)."""
+    # Lazy: chromadb is heavy to import; only the knowledge base needs it.
     import chromadb
     from chromadb.config import Settings
 
@@ -154,8 +157,6 @@ def _client(path: str) -> ClientAPI:
 
 def collection(index: Path | None = None) -> Collection:
     """The KB collection in ``index`` (default: the data dir), created on demand."""
-    from tools.kb_embedding import WordLlamaEmbeddingFunction
-
     client = _client(str((index or index_dir()).resolve()))
     return client.get_or_create_collection(
         COLLECTION,
@@ -172,8 +173,6 @@ def _indexed_hashes(coll: Collection) -> dict[str, str]:
 
 def _progress(items: list[Path], enabled: bool) -> Iterator[Path]:
     """Iterate ``items`` with a tqdm bar on stderr (quiet when disabled)."""
-    from tqdm import tqdm
-
     yield from tqdm(items, desc="kb: embedding", unit="file", file=sys.stderr, disable=not enabled)
 
 

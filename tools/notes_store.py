@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+import redis
+
 from conversation.paths import data_dir
 
 
@@ -202,8 +204,6 @@ class RedisNotesStore:
     PREFIX = "switchboard:notes"
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self.url = url
         self.client: Any = redis.Redis.from_url(url)  # sync client; redis-py types are unions
         try:

@@ -229,6 +229,7 @@ def web_search_tool() -> BaseTool | None:
     """A web-search tool when a key for one is configured (``TAVILY_API_KEY``), else ``None``."""
     if not os.environ.get("TAVILY_API_KEY", "").strip():
         return None
+    # Lazy: langchain_community is heavy; only web search with a Tavily key uses it.
     from langchain_community.tools.tavily_search import TavilySearchResults
 
     return TavilySearchResults(max_results=3)

@@ -16,6 +16,10 @@ from agents.bookstore.state import FACT_PRIORITY, BookstoreState
 from agents.bookstore.turn_plan import TurnPlan, plan_turn
 from agents.context import Context
 from agents.input_guard import InvalidMessage, check_message
+from agents.models import chat_model
+from conversation.assembly import Budgets, assemble
+from conversation.tokens import get_counter
+from llm.factory import policy_model, resolve_spec
 from prompts.loader import render
 from tools.catalogue import READ_TOOLS, open_catalogue
 
@@ -34,17 +38,10 @@ def bookstore_tools() -> list[BaseTool]:
 
 
 def bookstore_model(spec: str) -> BaseChatModel:
-    """The chat model for ``spec``; ``scripted`` plays the bookstore's scripted policy."""
-    from llm.factory import resolve_spec
-
+    """The chat model for ``spec``; a stand-in model plays the bookstore's scripted policy."""
     resolved = resolve_spec(spec)
-    if resolved == "scripted":
-        from llm.scripted import ScriptedChatModel
-
-        return ScriptedChatModel(responder=bookstore_responder)
-    from agents.models import chat_model
-
-    return chat_model(resolved)
+    played = policy_model(resolved, bookstore_responder)
+    return played if played is not None else chat_model(resolved)
 
 
 def begin_turn(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -105,9 +102,6 @@ def guard_reply(reply: AIMessage, plan: TurnPlan) -> tuple[AIMessage, list[str]]
 def call_model(state: BookstoreState, runtime: Runtime[Context]) -> dict[str, Any]:
     """One model call over the budgeted prompt: policy and this turn's decisions, fact sheet,
     recent window; a final reply that leaves out a decided fact gets the engine's reply."""
-    from conversation.assembly import Budgets, assemble
-    from conversation.tokens import get_counter
-
     context = runtime.context or Context()
     calls = state.get("model_calls", 0) + 1
     plan = this_turn(state)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from llm.scripted_policy import ToolSpec
+from llm.stand_in import ToolSpec
 
 PRICE_WORDS = ("how much", "price", "cost", "expensive", "cheap")
 AUTHOR_WORDS = ("who wrote", "author", "written by", "who is it by", "who's it by")

@@ -14,12 +14,14 @@ from agents.dialog import off_topic_redirect
 from agents.guards.claims import Claim
 from agents.guards.input_screen import InputVerdict, inspect_input
 from agents.guards.output_guard import Review, correction_note, review_reply
+from agents.intent_classifier import IntentClassifier
 from agents.models import chat_model
 from agents.prompting import build_prompt
 from agents.roster import Roster
 from agents.slots import SUPPORT_WORDS
 from agents.spec import AgentSpec
 from agents.state import SupportState
+from tools.store import open_store
 
 security_log = logging.getLogger("switchboard.security")
 
@@ -51,8 +53,6 @@ def _newest_human(messages: Sequence[BaseMessage]) -> tuple[HumanMessage | None,
 
 def local_classifier(text: str) -> tuple[str, float]:
     """Top intent and confidence of the local triage classifier (the input guard's 2nd signal)."""
-    from agents.intent_classifier import IntentClassifier
-
     prediction = IntentClassifier.load().predict(text)
     return prediction.intent, prediction.intent_confidence
 
@@ -74,8 +74,6 @@ def screen(state: Mapping[str, Any], context: Context) -> InputVerdict:
 def record_flagged(context: Context, verdict: InputVerdict) -> None:
     """Count a flagged message in the store's security events (which also logs it, no text)."""
     try:
-        from tools.store import open_store
-
         store = open_store(context.database_url or None)
         store.record_security_event(
             context.customer_id, "screen_input", "input_flagged", ",".join(verdict.flags)
@@ -145,8 +143,6 @@ def turn_sources(state: Mapping[str, Any]) -> list[str]:
 def plan_catalog(database_url: str) -> dict[str, str]:
     """Plan id → plan name from the telco store ({} when the store cannot be opened)."""
     try:
-        from tools.store import open_store
-
         return {plan.plan_id: plan.name for plan in open_store(database_url or None).plans()}
     except Exception as error:  # without a catalog, plans are checked by name
         security_log.warning("output guard: no plan catalog (%s)", type(error).__name__)

@@ -6,6 +6,10 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.models import chat_model
+from agents.research.scripted import RESPONDERS
+from llm.factory import make_model, policy_model, resolve_spec
+
 ROLES = ("planner", "researcher", "analyst", "synthesizer")
 
 ModelFactory = Callable[[str, str, float | None], BaseChatModel]
@@ -13,18 +17,13 @@ ModelFactory = Callable[[str, str, float | None], BaseChatModel]
 
 
 def default_models(role: str, spec: str, timeout_s: float | None = None) -> BaseChatModel:
-    """The model for ``role``: ``scripted`` plays the role's scripted policy; other specs get a
-    model whose calls stop after ``timeout_s`` (no retries: the run's deadline is the budget)."""
-    from llm.factory import make_model, resolve_spec
-
+    """The model for ``role``: a stand-in model plays the role's scripted policy; other specs
+    get a model whose calls stop after ``timeout_s`` (no retries: the run's deadline is the
+    budget)."""
     resolved = resolve_spec(spec)
-    if resolved == "scripted":
-        from agents.research.scripted import RESPONDERS
-        from llm.scripted import ScriptedChatModel
-
-        return ScriptedChatModel(responder=RESPONDERS[role])
+    played = policy_model(resolved, RESPONDERS[role])
+    if played is not None:
+        return played
     if timeout_s is None:
-        from agents.models import chat_model
-
         return chat_model(resolved)
     return make_model(resolved, timeout_s=max(timeout_s, 1.0), max_retries=0)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from agents.research.plan import companies_in, question_focus
-from llm.scripted_policy import ToolSpec
+from llm.stand_in import ToolSpec
 
 Responder = Callable[[list[BaseMessage], list[ToolSpec]], AIMessage]
 

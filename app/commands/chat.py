@@ -16,6 +16,7 @@ from app.runtime import SetupError, check_customer, compile_named, make_context,
 from app.session import Session, TurnResult
 from app.stores import open_checkpointer
 from app.threads import ThreadForbidden, ThreadRegistry, UnknownThread
+from llm.factory import is_stand_in
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -119,7 +120,7 @@ def _emit_error(session: Session, message: str, out: TextIO, as_json: bool) -> N
 
 def run_interactive(session: Session, registry: ThreadRegistry, spec: str) -> int:
     """A read-eval-print loop with streamed replies and y/n confirmations."""
-    if spec == "scripted":
+    if is_stand_in(spec):
         print("Note: using the scripted demo model (rule-based, no language model).")
     print(f"Thread {session.thread_id} — type your message, Ctrl-D or 'quit' to leave.")
     streamed: dict[str, Any] = {"any": False, "text": ""}

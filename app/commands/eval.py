@@ -9,6 +9,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.evaluation.evaluate import evaluate
+from app.evaluation.langsmith_upload import upload_experiment
+from app.evaluation.report import write_report
+from app.evaluation.results import EvalResult
+from app.evaluation.scenarios import ScenarioError, load_scenarios
+from app.observability.langsmith import langsmith_enabled
+from app.observability.metrics import format_stats
+from app.observability.setup import Observability
+from app.runtime import SetupError, model_spec
+from conversation.paths import data_dir
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``eval``."""
@@ -42,8 +53,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def default_report_dir(model: str) -> Path:
     """``<data dir>/reports/eval-<model>-<timestamp>``."""
-    from conversation.paths import data_dir
-
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model)
     return data_dir() / "reports" / f"eval-{safe}-{stamp}"
@@ -51,14 +60,6 @@ def default_report_dir(model: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation; exit 0 when every scenario passed every trial, 1 otherwise."""
-    from app.evaluation.evaluate import evaluate
-    from app.evaluation.report import write_report
-    from app.evaluation.scenarios import ScenarioError, load_scenarios
-    from app.observability.langsmith import langsmith_enabled
-    from app.observability.metrics import format_stats
-    from app.observability.setup import Observability
-    from app.runtime import SetupError, model_spec
-
     try:
         scenarios = load_scenarios(names=args.scenario)
         if args.list:
@@ -83,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
     files = write_report(result, report_dir)
     experiment = None
     if langsmith_enabled(observability.env) and not args.no_upload:
-        from app.evaluation.langsmith_upload import upload_experiment
-
         try:
             experiment = upload_experiment(result, scenarios)
         except Exception as error:  # the local report is the result; the upload is a copy
@@ -103,8 +102,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(result: object, html: Path) -> str:
     """A few human-readable lines."""
-    from app.evaluation.results import EvalResult
-
     assert isinstance(result, EvalResult)
     lines = [
         f"{result.passed}/{len(result.scenarios)} scenarios passed with model {result.model} "

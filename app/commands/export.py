@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from conversation.transcript import UnknownThread, open_transcript
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``export``."""
@@ -33,8 +35,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the transcript; exit code 2 when the thread is unknown or the URL unusable."""
-    from conversation.transcript import UnknownThread, open_transcript
-
     try:
         store = open_transcript(args.database_url)
         records = store.export(args.thread)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tools import kb
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``kb`` with its ``rebuild`` and ``search`` actions."""
@@ -26,8 +28,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action; returns the exit status."""
-    from tools import kb
-
     if args.kb_action == "rebuild":
         report = kb.rebuild(progress=not args.quiet)
         removed = ", ".join(report.removed) or "none"

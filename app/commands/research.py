@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from agents.research.deadline import settle_background_work
 from app.runtime import SetupError, compile_named, make_context, model_spec
 
 
@@ -124,8 +125,6 @@ def finish(code: int, grace_s: float = 120.0) -> int:
     A model call that outlived its deadline may still be inside llama.cpp, and an interpreter
     shutting down around it can crash; the report is already written by then.
     """
-    from agents.research.deadline import settle_background_work
-
     if settle_background_work(grace_s):
         return code
     print(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tools.db import StoreConfigError, StoreUnavailable, redact_url
+from tools.store import open_store
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``reset-store``."""
@@ -27,9 +30,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Reset the store and report where; a connection or URL problem exits with 2."""
-    from tools.db import StoreConfigError, StoreUnavailable, redact_url
-    from tools.store import open_store
-
     try:
         store = open_store(args.database_url or None)
         store.reset_to_seed()

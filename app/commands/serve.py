@@ -9,7 +9,12 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
-from app.server.settings import ServerSettings, SettingsError
+import uvicorn
+
+from app.locks import lock_backend
+from app.runtime import SetupError, model_spec
+from app.server.settings import TRUE_WORDS, ServerSettings, SettingsError
+from app.server.workers import Supervisor, reuse_port_available
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 APP_FACTORY = "app.server.app:create_app"
@@ -56,7 +61,8 @@ def configure_env(args: argparse.Namespace, env: MutableMapping[str, str]) -> No
             env[name] = value
     dev = args.dev_login
     if dev is None:
-        dev = env.get("SWITCHBOARD_DEV_LOGIN", "1" if args.host in LOOPBACK else "0") == "1"
+        default = "1" if args.host in LOOPBACK else "0"
+        dev = env.get("SWITCHBOARD_DEV_LOGIN", default).strip().lower() in TRUE_WORDS
     env["SWITCHBOARD_DEV_LOGIN"] = "1" if dev else "0"
     if dev and not env.get("SWITCHBOARD_DEV_SECRET"):
         env["SWITCHBOARD_DEV_SECRET"] = secrets.token_hex(16)  # shared by this server's workers
@@ -68,7 +74,6 @@ def check(args: argparse.Namespace, settings: ServerSettings) -> str | None:
         return "--workers must be at least 1."
     if not 0 < args.port < 65536:
         return "--port must be between 1 and 65535."
-    from app.locks import lock_backend
 
     locks = lock_backend(settings.database_url, settings.redis_url)
     if args.workers > 1 and locks == "local":
@@ -90,8 +95,6 @@ def run(args: argparse.Namespace) -> int:
     configure_env(args, os.environ)
     try:
         settings = ServerSettings.from_env()
-        from app.runtime import SetupError, model_spec
-
         model_spec(settings.model)
     except (SettingsError, SetupError, ValueError) as error:
         print(f"switchboard serve: {error}", file=sys.stderr)
@@ -100,9 +103,6 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"switchboard serve: {problem}", file=sys.stderr)
         return 2
-    import uvicorn
-
-    from app.server.workers import Supervisor, reuse_port_available
 
     where = f"http://{args.host}:{args.port}/"
     print(f"Switchboard on {where} (API docs at {where}docs)", file=sys.stderr)

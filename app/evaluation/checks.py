@@ -91,6 +91,7 @@ def trajectory_matches(
     Each call is one assistant message; an expected tool's arguments must be included in
     the actual call's (``superset`` argument matching), other arguments are free.
     """
+    # Lazy: agentevals is a dev-only dependency.
     from agentevals.trajectory.match import create_trajectory_match_evaluator
 
     def as_messages(items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:

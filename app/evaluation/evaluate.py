@@ -8,8 +8,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tqdm import tqdm
+
 from app.evaluation.results import EvalResult, aggregate
-from app.evaluation.runner import GraphFactory, ScenarioRun, ScenarioRunner, default_graph_factory
+from app.evaluation.runner import (
+    GraphFactory,
+    ScenarioRun,
+    ScenarioRunner,
+    default_graph_factory,
+    isolated_stores,
+)
 from app.evaluation.scenarios import Scenario
 from app.observability.setup import Observability
 
@@ -25,10 +33,6 @@ def evaluate(
     progress: bool = True,
 ) -> EvalResult:
     """Run every scenario ``k`` times (fresh store each time) and aggregate the outcomes."""
-    from tqdm import tqdm
-
-    from app.evaluation.runner import isolated_stores
-
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}.")
     started = time.perf_counter()

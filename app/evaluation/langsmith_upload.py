@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from langsmith import Client
+
 from app.evaluation.results import EvalResult
 from app.evaluation.scenarios import Scenario
 
@@ -57,8 +59,6 @@ def upload_experiment(
     output is the scenario's recorded run, with ``pass`` and ``pass_rate`` feedback.
     """
     if client is None:
-        from langsmith import Client
-
         client = Client()
     ensure_dataset(client, scenarios)
     by_name = {s.name: s for s in result.scenarios}

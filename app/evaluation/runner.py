@@ -14,12 +14,16 @@ from typing import Any, cast
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agents.context import Context
+from agents.input_guard import InvalidMessage
 from app.evaluation.checks import TurnRecord, check_end, check_forbidden, check_turn
 from app.evaluation.scenarios import Scenario, Turn
 from app.observability.runtree import TurnTrace
 from app.observability.setup import Observability
 from app.observability.turnfacts import TurnFacts
 from app.session import Session
+from graphs.support import compile_graph
+from tools.store import open_store
 from tools.write_flow import parse_answer_id
 
 GraphFactory = Callable[[Any], Any]
@@ -124,8 +128,6 @@ def isolated_stores(workdir: Path | None = None) -> Iterator[str]:
 
 def default_graph_factory(checkpointer: Any) -> Any:
     """The support graph."""
-    from graphs.support import compile_graph
-
     return compile_graph(checkpointer)
 
 
@@ -153,8 +155,6 @@ class ScenarioRunner:
         )
 
     def _session(self, scenario: Scenario, thread_id: str) -> ObservedSession:
-        from agents.context import Context
-
         settings: dict[str, Any] = {"customer_id": scenario.customer, "model": self.model}
         settings.update(scenario.context)
         context = Context(database_url=self.database_url, **settings)
@@ -162,8 +162,6 @@ class ScenarioRunner:
         return ObservedSession(graph, thread_id, context, metadata={"scenario": scenario.name})
 
     def _step(self, session: ObservedSession, turn: Turn, index: int) -> TurnRecord:
-        from agents.input_guard import InvalidMessage
-
         kind = "user" if turn.user is not None else "confirm"
         record = TurnRecord(index=index, kind=kind, text=turn.text)
         if turn.confirm is not None and session.pending_interrupt() is None:
@@ -205,8 +203,6 @@ class ScenarioRunner:
 
     def run(self, scenario: Scenario, trial: int = 0) -> ScenarioRun:
         """Run ``scenario`` once from a freshly seeded store and check every expectation."""
-        from tools.store import open_store
-
         store = open_store(self.database_url)
         store.reset_to_seed()
         started = time.perf_counter()

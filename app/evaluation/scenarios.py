@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from conversation.paths import repo_root
+
 TRAJECTORY_MODES = ("strict", "unordered", "subset", "superset")
 TURN_KEYS = {"user", "confirm", "expect", "note"}
 EXPECT_KEYS = {
@@ -276,8 +278,6 @@ def load_file(path: Path) -> list[Scenario]:
 
 def scenarios_dir() -> Path:
     """The repository's scenario folder (``data/scenarios``)."""
-    from conversation.paths import repo_root
-
     return repo_root() / "data" / "scenarios"
 
 

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.tracers.langchain import LangChainTracer
+from langsmith import Client
 
+from agents.guards.logging import mask_payload
 from app.observability.runtree import TurnTrace
 from app.observability.turnfacts import TurnFacts
 
@@ -28,11 +31,6 @@ def langsmith_enabled(env: Mapping[str, str]) -> bool:
 
 def make_langsmith_tracer(env: Mapping[str, str]) -> BaseCallbackHandler:
     """A LangChain tracer for the key, endpoint and project in ``env`` (payloads PII-masked)."""
-    from langchain_core.tracers.langchain import LangChainTracer
-    from langsmith import Client
-
-    from agents.guards.logging import mask_payload
-
     project = (env.get("LANGSMITH_PROJECT") or env.get("LANGCHAIN_PROJECT") or "").strip()
     endpoint = (env.get("LANGSMITH_ENDPOINT") or env.get("LANGCHAIN_ENDPOINT") or "").strip()
     client = Client(

@@ -52,14 +52,3 @@ def json_handler(stream: TextIO | None = None) -> logging.Handler:
     handler.setFormatter(JsonFormatter())
     handler.addFilter(ScopeFilter())
     return handler
-
-
-def configure_json_logs(level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
-    """Route the root logger to JSON lines (replacing its handlers); returns the new handler."""
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    handler = json_handler(stream)
-    root.addHandler(handler)
-    root.setLevel(level)
-    return handler

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import trace as trace_api
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -44,6 +45,7 @@ def otlp_exporter(env: Mapping[str, str]) -> SpanExporter | None:
         return None
     protocol = env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf").strip()
     if protocol == "grpc":
+        # Lazy: the gRPC exporter is optional (not a dependency).
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
             OTLPSpanExporter as GrpcExporter,
         )
@@ -54,7 +56,6 @@ def otlp_exporter(env: Mapping[str, str]) -> SpanExporter | None:
             f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol!r} is not supported. "
             "Use 'http/protobuf' (default) or 'grpc'."
         )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     return OTLPSpanExporter(endpoint=endpoint)
 

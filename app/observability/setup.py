@@ -9,9 +9,11 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langsmith.run_helpers import tracing_context
 
 from app.observability.langsmith import LangSmithEnricher, langsmith_enabled, make_langsmith_tracer
 from app.observability.metrics import SupportMetrics
+from app.observability.otel import INSTRUMENTATION, SpanSink, make_tracer_provider, otlp_exporter
 from app.observability.runtree import RunTreeRecorder, TurnTrace
 from app.observability.scope import turn_scope
 from app.observability.turnfacts import TurnFacts, turn_facts
@@ -69,8 +71,6 @@ class Observability:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Observability:
         """Settings from the environment: LangSmith when a key is set, OTLP when an endpoint is."""
-        from app.observability.otel import make_tracer_provider, otlp_exporter
-
         settings = dict(env if env is not None else os.environ)
         exporter = otlp_exporter(settings)
         provider = make_tracer_provider(exporter) if exporter is not None else None
@@ -80,8 +80,6 @@ class Observability:
         """The sinks each finished invocation goes to."""
         sinks: list[FactSink] = [self.metrics, log_turn]
         if self.tracer_provider is not None:
-            from app.observability.otel import INSTRUMENTATION, SpanSink
-
             sinks.append(SpanSink(self.tracer_provider.get_tracer(INSTRUMENTATION)))
         if tracer is not None:
             sinks.append(LangSmithEnricher(tracer))
@@ -133,8 +131,6 @@ class Observability:
         with ExitStack() as stack:
             stack.enter_context(turn_scope(thread_id, turn))
             if not self.langsmith:
-                from langsmith.run_helpers import tracing_context
-
                 stack.enter_context(tracing_context(enabled=False))
             yield
 

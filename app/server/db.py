@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
 from app.stores import is_postgres, sqlite_path
 
 Row = dict[str, Any]
@@ -48,9 +51,6 @@ class SqlDb:
         self._pool: Any = None
         self._path: Path | None = None
         if self.postgres:
-            from psycopg.rows import dict_row
-            from psycopg_pool import ConnectionPool
-
             self._pool = ConnectionPool(
                 url,
                 min_size=1,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from psycopg import errors
 
 from app.server.db import Cursor, Row, SqlDb
 
@@ -274,12 +277,4 @@ class Inbox:
 
 def _is_unique_violation(error: Exception) -> bool:
     """Whether ``error`` is a unique-key violation on either database."""
-    import sqlite3
-
-    if isinstance(error, sqlite3.IntegrityError):
-        return True
-    try:
-        from psycopg import errors
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return False
-    return isinstance(error, errors.UniqueViolation)
+    return isinstance(error, sqlite3.IntegrityError | errors.UniqueViolation)

@@ -10,21 +10,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
+from psycopg import sql
 
 from conversation.paths import repo_root
+from tools.store import close_store
 
 
 def recreate_database(url: str) -> None:
     """Drop and create the Postgres database ``url`` names (a dedicated scratch database)."""
-    import psycopg
-    from psycopg import sql
-
     base, _, name = url.rpartition("/")
     if not name or name in {"postgres", "test", "template0", "template1"}:
         raise ValueError(f"Refusing to drop {name!r}: name a dedicated scratch database.")
@@ -38,11 +39,6 @@ def recreate_database(url: str) -> None:
 @contextmanager
 def scratch_database(server_url: str, prefix: str = "switchboard_scratch") -> Iterator[str]:
     """A fresh database on the Postgres server of ``server_url``, dropped on exit."""
-    import uuid
-
-    import psycopg
-    from psycopg import sql
-
     base = server_url.rpartition("/")[0]
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     url = f"{base}/{name}"
@@ -50,8 +46,6 @@ def scratch_database(server_url: str, prefix: str = "switchboard_scratch") -> It
     try:
         yield url
     finally:
-        from tools.store import close_store
-
         close_store(url)
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(

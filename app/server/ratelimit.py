@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Protocol
 
+import redis
+
 from app.server.settings import Rate
 
 log = logging.getLogger("switchboard.server.ratelimit")
@@ -86,8 +88,6 @@ class RedisLimiter:
     backend = "redis"
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self._client = redis.Redis.from_url(url, socket_timeout=2)
         self._script = self._client.register_script(_BUCKET)
 

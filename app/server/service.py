@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+import redis
+
 from agents.context import Context
+from agents.triage import classify_local
 from app.locks import TurnLocks, open_locks
 from app.observability.setup import Observability
 from app.runtime import GRAPHS, compile_named, make_context, model_spec
@@ -28,6 +31,7 @@ from app.server.turns import TurnRunner
 from app.stores import open_checkpointer
 from app.threads import SCHEMA as THREADS_SCHEMA
 from app.threads import ThreadInfo, ThreadRegistry
+from tools.store import open_store
 
 log = logging.getLogger("switchboard.server")
 
@@ -313,8 +317,6 @@ class Service:
 
     def demo_customers(self) -> list[DemoCustomer]:
         """Customers of the telco store (dev-mode sign-in list)."""
-        from tools.store import open_store
-
         store = open_store(self.settings.database_url or None)
         return [
             DemoCustomer(customer_id=c.customer_id, name=c.full_name) for c in store.customers()
@@ -331,8 +333,6 @@ class Service:
         checks["graph"] = "ok" if self.graph is not None else "not compiled"
         if self.settings.redis_url:
             try:
-                import redis
-
                 redis.Redis.from_url(self.settings.redis_url, socket_timeout=2).ping()
                 checks["redis"] = "ok"
             except Exception as error:
@@ -351,8 +351,6 @@ def warm_up(graph: str) -> None:
         if callable(hook):
             hook()
         elif graph == "support":
-            from agents.triage import classify_local
-
             classify_local("hello")
     except Exception as error:  # a cold first turn is slower, not broken
         log.warning("Warm-up of graph %s failed: %s", graph, error)

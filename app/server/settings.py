@@ -12,6 +12,8 @@ from typing import Literal
 BusyPolicy = Literal["queue", "reject", "interrupt"]
 BUSY_POLICIES: tuple[BusyPolicy, ...] = ("queue", "reject", "interrupt")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour)\s*$")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+"""Values of an on/off setting that mean on."""
 _UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hour": 3600.0}
 
 
@@ -66,7 +68,7 @@ class ServerSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerSettings:
         """Settings from ``env`` (default ``os.environ``)."""
         env = os.environ if env is None else env
-        dev_login = env.get("SWITCHBOARD_DEV_LOGIN", "").strip().lower() in {"1", "true", "yes"}
+        dev_login = env.get("SWITCHBOARD_DEV_LOGIN", "").strip().lower() in TRUE_WORDS
         return cls(
             database_url=env.get("SWITCHBOARD_DATABASE_URL", "").strip(),
             redis_url=env.get("SWITCHBOARD_REDIS_URL", "").strip(),

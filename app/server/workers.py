@@ -21,6 +21,8 @@ import threading
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import uvicorn
+
 log = logging.getLogger("switchboard.server")
 
 RESTART_PAUSE_S = 1.0
@@ -44,8 +46,6 @@ def bind_reuse_port(host: str, port: int) -> socket.socket:
 
 def run_worker(config: Any) -> None:
     """One worker process: bind its own socket and serve until told to stop."""
-    import uvicorn
-
     config.configure_logging()
     sock = bind_reuse_port(config.host, config.port)
     uvicorn.Server(config).run(sockets=[sock])

@@ -12,8 +12,8 @@ from app.session import Session
 from benchmarks._adversarial_cases import load_cases
 from benchmarks._adversarial_model import install_model
 from benchmarks._adversarial_run import run_case
-from llm.scripted import ScriptedChatModel
-from llm.scripted_policy import ToolSpec, decide
+from testing.scripted import ScriptedChatModel
+from testing.scripted_policy import ToolSpec, decide
 from tests.adversarial.helpers import final_reply
 from tools.store import TelcoStore
 

@@ -27,8 +27,8 @@ from app.observability.logs import json_handler
 from app.observability.setup import Observability
 from benchmarks._adversarial_model import install_model
 from graphs.support import compile_graph
-from llm.scripted import ScriptedChatModel
-from llm.scripted_policy import ToolSpec, decide
+from testing.scripted import ScriptedChatModel
+from testing.scripted_policy import ToolSpec, decide
 from tools.store import open_store
 
 CARDS = ("4111 1111 1111 1111", "4111111111111111", "4111-1111-1111-1111")

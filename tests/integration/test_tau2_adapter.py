@@ -21,8 +21,8 @@ from app.evaluation.tau2.domain import load_tasks, make_environment, policy_text
 from app.evaluation.tau2.models import tau2_models, to_langchain, to_tau2
 from app.evaluation.tau2.policy import AGENT_SECTIONS, agent_policies
 from app.evaluation.tau2.run import run_solo_task, run_task
-from llm.scripted import ScriptedChatModel
-from llm.scripted_policy import ToolSpec
+from testing.scripted import ScriptedChatModel
+from testing.scripted_policy import ToolSpec
 
 
 @pytest.fixture(autouse=True, scope="module")

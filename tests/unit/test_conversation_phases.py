@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversation.phases import TurnEvents, asks_anything_else, derive_phase, needs_agent
+from conversation.phases import TurnEvents, asks_anything_else, derive_phase
 from conversation.stack import Frame, new_frame
 
 
@@ -34,10 +34,3 @@ def test_resolved_task_closes_and_asks_anything_else() -> None:
 def test_handed_off_is_terminal() -> None:
     assert derive_phase("gathering", [_frame()], TurnEvents(handed_off=True)) == "handed_off"
     assert derive_phase("handed_off", [_frame()], TurnEvents(act="greeting")) == "handed_off"
-
-
-def test_small_talk_without_task_needs_no_agent() -> None:
-    assert not needs_agent("greeting", "greeting", has_task=False)
-    assert needs_agent("greeting", "greeting", has_task=True)
-    assert needs_agent("greeting", "question", has_task=False)
-    assert not needs_agent("handed_off", "question", has_task=True)

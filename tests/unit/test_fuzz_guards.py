@@ -18,7 +18,7 @@ from agents.guards.normalize import normalize
 from agents.guards.output_guard import check_reply
 from agents.guards.replies import FLAG_PRIORITY, SAFE_REPLIES
 from agents.roster import support_roster
-from llm.scripted import ScriptedChatModel
+from testing.scripted import ScriptedChatModel
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,7 +12,7 @@ from agents.context import Context
 from agents.guards import nodes
 from agents.guards.replies import SAFE_REPLIES, UNGROUNDED_FALLBACK
 from agents.roster import support_roster
-from llm.scripted import ScriptedChatModel
+from testing.scripted import ScriptedChatModel
 
 guard_output = nodes.make_guard_output(support_roster())
 

@@ -26,8 +26,8 @@ from app.observability.otel import export_turn, traces_endpoint
 from app.observability.runtree import RunTreeRecorder, TurnTrace
 from app.observability.setup import Observability
 from app.observability.turnfacts import turn_facts
-from llm.scripted import ScriptedChatModel
-from llm.scripted_policy import ToolSpec
+from testing.scripted import ScriptedChatModel
+from testing.scripted_policy import ToolSpec
 
 node_log = logging.getLogger("tests.observability.node")
 

@@ -15,8 +15,8 @@ from agents.triage import classify_local, confidently_off_topic
 from app.evaluation.scenarios import load_scenarios
 from app.observability.runtree import RunTreeRecorder
 from graphs.support import compile_graph
-from llm.scripted import ScriptedChatModel
 from prompts.loader import render
+from testing.scripted import ScriptedChatModel
 
 OFF_TOPIC = (
     "What's the weather going to be like in Paris tomorrow?",

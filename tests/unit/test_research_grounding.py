@@ -10,7 +10,7 @@ from agents.context import Context
 from agents.research import scripted
 from agents.research.grounding import ground_report, quantities, split_sentences
 from graphs.research import compile_graph
-from llm.scripted import ScriptedChatModel
+from testing.scripted import ScriptedChatModel
 from tools.research_corpus import load_corpus
 
 QUESTION = "Compare the market positioning of Contoso and Fabrikam, focusing on AI strategy"

@@ -18,7 +18,7 @@ from agents.research.plan import (
 )
 from agents.research.planner import obtain_plan
 from agents.research.scripted import planner as scripted_planner
-from llm.scripted import ScriptedChatModel
+from testing.scripted import ScriptedChatModel
 
 COMPANIES = ["Contoso Telecom", "Fabrikam Wireless", "Northwind Mobile", "Tailspin Networks"]
 QUESTION = "Compare Northwind Mobile and Contoso Telecom, focusing on AI strategy"

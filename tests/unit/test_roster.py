@@ -21,8 +21,6 @@ ALLOWED = {
     "tools/tech_support.py": "'billing' is also a ticket category",
 }
 """Files that may spell an agent's name, besides the agents' own modules (why, for each)."""
-TEST_DOUBLES = ("llm/scripted",)
-"""The scripted model is a test double; it scripts a support agent's keywords."""
 INTENT_KEYED = ("app/evaluation/tau2/",)
 """The τ² adapter divides τ²'s tools and policy by the intents each agent takes."""
 
@@ -52,7 +50,7 @@ def test_agent_names_are_spelled_only_in_the_roster_and_their_own_modules() -> N
     for package in PRODUCT:
         for path in sorted((ROOT / package).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
-            if rel in own or rel in ALLOWED or rel.startswith(TEST_DOUBLES):
+            if rel in own or rel in ALLOWED:
                 continue
             found = names & _string_constants(path)
             if rel.startswith(INTENT_KEYED):

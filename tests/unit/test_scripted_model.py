@@ -9,10 +9,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
-from llm.scripted import ScriptedChatModel
-from llm.scripted_followup import is_resume
-from llm.scripted_memory import payment_method_named, read_memory
-from llm.scripted_slots import extract_slots
+from testing.scripted import ScriptedChatModel
+from testing.scripted_followup import is_resume
+from testing.scripted_memory import payment_method_named, read_memory
+from testing.scripted_slots import extract_slots
 from tools import billing, identity, plans, tech_support
 
 BILLING = [*billing.READ_TOOLS, *billing.WRITE_TOOLS, *identity.READ_TOOLS]

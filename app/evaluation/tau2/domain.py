@@ -42,6 +42,7 @@ def load_tasks(split: str = "base") -> list[Any]:
     require_tau2()
     if split not in SPLITS:
         raise ValueError(f"Unknown τ² split {split!r}. Choose one of: {', '.join(SPLITS)}.")
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.domains.telecom.environment import get_tasks
 
     return list(get_tasks(split))
@@ -50,6 +51,7 @@ def load_tasks(split: str = "base") -> list[Any]:
 def make_environment(solo_mode: bool = False) -> Any:
     """A fresh telecom environment (its own copy of the database) with the manual policy."""
     require_tau2()
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.domains.telecom.environment import get_environment
 
     return get_environment(solo_mode=solo_mode)
@@ -84,6 +86,7 @@ def agent_tools(environment: Any) -> list[Any]:
 
 def write_tool_names(environment: Any) -> frozenset[str]:
     """Names of the tools τ² marks as writes (``ToolType.WRITE``), the agent's and the device's."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.environment.toolkit import ToolType
 
     names: set[str] = set()

@@ -9,6 +9,7 @@ code stay untouched; only the ``generate`` name they call is swapped while a run
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,10 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 
+from agents.models import chat_model
+from app.evaluation.tau2.domain import require_tau2
 from app.evaluation.tau2.usage import ModelUsage
+from llm.factory import make_model
 
 CALLERS = ("tau2.agent.llm_agent", "tau2.user.user_simulator")
 """τ² modules whose ``generate`` is routed to our models."""
@@ -52,6 +56,7 @@ def to_langchain(messages: Sequence[Any]) -> list[BaseMessage]:
 
 def to_tau2(reply: AIMessage) -> Any:
     """A LangChain reply as a τ² ``AssistantMessage`` (text or tool calls, never both empty)."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.data_model.message import AssistantMessage, ToolCall
 
     calls = [
@@ -90,8 +95,6 @@ def make_generate(
     τ²'s ``tool_choice`` goes to our model (``required``: the embedded model's grammar leaves
     out the plain-text option); calls and prompt tokens are counted in ``usage``.
     """
-    from agents.models import chat_model
-    from llm.factory import make_model
 
     def generate(
         model: str | None,
@@ -127,10 +130,6 @@ def tau2_models(
 ) -> Iterator[None]:
     """Route τ²'s reference agent to ``agent_model`` and its user simulator to ``user_model``;
     the reference agent's calls are counted in ``usage``."""
-    import importlib
-
-    from app.evaluation.tau2.domain import require_tau2
-
     require_tau2()
     modules: list[Any] = [importlib.import_module(name) for name in CALLERS]
     saved = [module.generate for module in modules]

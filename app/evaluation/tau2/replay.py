@@ -58,6 +58,7 @@ def tool_graph(tools: Sequence[BaseTool]) -> CompiledStateGraph:
 
 def score(task: Any, messages: list[Any], solo_mode: bool = False) -> float:
     """τ²'s reward for a finished conversation ``messages`` on ``task`` (all evaluators)."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.data_model.simulation import SimulationRun, TerminationReason
     from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
 
@@ -138,6 +139,7 @@ def replay_solo_through_our_tools(task: Any) -> float:
 def replay_through_tau2(task: Any, solo_mode: bool = False) -> float:
     """Reward when τ²'s own environment executes the gold actions (the reference); in solo
     mode the agent makes every call, as ``LLMSoloAgent`` would."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.data_model.message import AssistantMessage, ToolCall, UserMessage
 
     environment = prepare_environment(task, solo_mode=solo_mode)

@@ -18,6 +18,7 @@ from app.evaluation.tau2.domain import (
     require_tau2,
     write_tool_names,
 )
+from app.evaluation.tau2.models import tau2_models
 from app.evaluation.tau2.usage import ModelUsage
 
 AgentKind = Literal["switchboard", "reference"]
@@ -66,6 +67,7 @@ def make_agent(
 ) -> Any:
     """Our graph as a τ² agent, or τ²'s reference ``LLMAgent`` (its calls go to ``model``)."""
     if kind == "switchboard":
+        # Lazy: this module imports tau2 (optional, heavy); run_task has already required it.
         from app.evaluation.tau2.agent import SwitchboardTau2Agent
 
         return SwitchboardTau2Agent(
@@ -75,6 +77,7 @@ def make_agent(
             callbacks=[usage.recorder] if usage is not None else [],
             **context,
         )
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.agent.llm_agent import LLMAgent
 
     return LLMAgent(
@@ -99,11 +102,10 @@ def run_task(
 ) -> TaskOutcome:
     """Simulate ``task`` with τ²'s user simulator and orchestrator; reward from τ²'s evaluator."""
     require_tau2()
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
     from tau2.orchestrator.orchestrator import Orchestrator
     from tau2.user.user_simulator import UserSimulator
-
-    from app.evaluation.tau2.models import tau2_models
 
     usage = ModelUsage()
     started = time.perf_counter()
@@ -167,6 +169,7 @@ def run_task(
 
 def _calls_and_missed(task: Any, simulation: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The run's tool calls by name, and the reference actions none of them matched."""
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.evaluator.evaluator_action import ActionEvaluator
 
     calls = tuple(
@@ -194,6 +197,7 @@ def make_solo_agent(
     """Our graph as τ²'s solo agent, or τ²'s ``LLMSoloAgent`` itself (its calls go to
     ``model``); both get the agent's and the device's tools and τ²'s solo policy."""
     if kind == "switchboard":
+        # Lazy: this module subclasses tau2's agents (optional, heavy); tau2 is required here.
         from app.evaluation.tau2.solo import SwitchboardSoloAgent
 
         return SwitchboardSoloAgent(
@@ -205,6 +209,7 @@ def make_solo_agent(
             callbacks=[usage.recorder],
             **context,
         )
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.agent.llm_agent import LLMSoloAgent
 
     return LLMSoloAgent(
@@ -241,11 +246,10 @@ def run_solo_task(
 ) -> TaskOutcome:
     """Run ``task`` in τ²'s solo mode (no customer); reward from τ²'s evaluator."""
     require_tau2()
+    # Lazy: tau2 is optional (the tau2 extra) and slow to import.
     from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
     from tau2.orchestrator.orchestrator import Orchestrator
     from tau2.user.user_simulator import DummyUser
-
-    from app.evaluation.tau2.models import tau2_models
 
     usage = ModelUsage()
     started = time.perf_counter()

@@ -34,6 +34,7 @@ class EnvironmentExecutor:
     _counter: int = 0
 
     def __call__(self, name: str, arguments: dict[str, Any], requestor: Requestor) -> str:
+        # Lazy: tau2 is optional (the tau2 extra) and slow to import.
         from tau2.data_model.message import AssistantMessage, ToolCall, UserMessage
 
         self._counter += 1

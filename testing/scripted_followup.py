@@ -12,8 +12,8 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from llm.scripted_memory import Memory, payment_method_named
-from llm.scripted_slots import ToolSpec, extract_slots, slot_args, tool_call
+from testing.scripted_memory import Memory, payment_method_named
+from testing.scripted_slots import ToolSpec, extract_slots, slot_args, tool_call
 
 CONVERSATION_TOOLS = frozenset({"verify_customer", "search_kb", "transfer_to_human"})
 """Tools that serve the conversation rather than a task (never the task a resume goes back to)."""

@@ -4,28 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A bound tool as the scripted model sees it."""
-
-    name: str
-    parameters: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def properties(self) -> dict[str, Any]:
-        """JSON-schema properties of the tool's arguments."""
-        props = self.parameters.get("properties", {})
-        return props if isinstance(props, dict) else {}
-
-    @property
-    def required(self) -> list[str]:
-        """Required argument names."""
-        return list(self.parameters.get("required", []))
-
+from llm.stand_in import ToolSpec
 
 PLAN_WORDS = {
     "unlimited max": "unlimited_max",

@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel
 
-from llm.scripted_followup import (
+from testing.scripted_followup import (
     answer_call,
     conversation_slots,
     correction_call,
@@ -17,8 +17,8 @@ from llm.scripted_followup import (
     is_resume,
     resume_call,
 )
-from llm.scripted_memory import Memory, read_memory
-from llm.scripted_slots import ToolSpec, extract_slots, fill_call
+from testing.scripted_memory import Memory, read_memory
+from testing.scripted_slots import ToolSpec, extract_slots, fill_call
 
 __all__ = ["ToolSpec", "choose_tool", "decide", "extract_slots", "fill_structured", "next_call"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -17,10 +17,8 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field
 
-from llm.scripted_policy import ToolSpec, decide, fill_structured
-
-Responder = Callable[[list[BaseMessage], list[ToolSpec]], AIMessage]
-"""A custom policy: (messages, bound tools) → reply. Must be a pure function of its input."""
+from llm.stand_in import Responder, ToolSpec
+from testing.scripted_policy import decide, fill_structured
 
 
 def _tool_spec(tool: Any) -> ToolSpec:
