@@ -21,6 +21,7 @@ from agents.identify import is_identity_result
 from agents.report import speakable
 from agents.roster import Roster
 from agents.slots import CALL_SLOTS
+from agents.spec import AgentSpec
 from agents.state import SupportState
 from conversation.stack import Frame, new_frame, push, top, update_top
 from tools.write_flow import AWAITING_KIND, answer_call_id
@@ -57,8 +58,19 @@ def step_since_user(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     return list(messages)
 
 
-def route_after_tools(state: SupportState) -> str:
-    """A write that quoted and waits → ``ask_confirmation``; else back to the agent."""
+def make_route_after_tools(spec: AgentSpec) -> Callable[[SupportState], str]:
+    """The router after ``spec``'s tools node."""
+
+    def route_after_tools(state: SupportState) -> str:
+        """A write that quoted and waits → ``ask_confirmation``; the engine's identity call →
+        ``identified``; results the engine can state → ``report_results``; else the agent."""
+        return next_after_tools(state, spec.states_results)
+
+    return route_after_tools
+
+
+def next_after_tools(state: SupportState, states_results: bool) -> str:
+    """Where a round of tool results goes (see ``make_route_after_tools``)."""
     messages = state.get("messages") or []
     last_results: list[BaseMessage] = []
     for message in reversed(messages):
@@ -69,7 +81,7 @@ def route_after_tools(state: SupportState) -> str:
         return "ask_confirmation"
     if any(is_identity_result(m) for m in last_results):
         return "identified"
-    if speakable([m for m in last_results if isinstance(m, ToolMessage)]):
+    if states_results and speakable([m for m in last_results if isinstance(m, ToolMessage)]):
         return "report_results"
     return str(state.get("agent"))
 

@@ -35,6 +35,10 @@ class AgentSpec:
     """What a new, different request does while this agent's task waits for the customer
     (a confirmation, or an answer to its question): ``allow`` answers it now and comes back,
     ``ask_first`` asks before switching, ``defer`` queues it until the task is settled."""
+    states_results: bool = True
+    """Whether the engine replies with this agent's tool results itself (``report_results``):
+    true for tools whose results are written for the customer; false for tools whose results
+    the model must read and act on, possibly with more calls (τ²'s JSON tools)."""
 
     @property
     def tools_node(self) -> str:

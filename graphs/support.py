@@ -10,7 +10,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 
 from agents.base import make_agent_node
-from agents.confirm_step import await_answer, make_ask_confirmation, route_after_tools
+from agents.confirm_step import await_answer, make_ask_confirmation, make_route_after_tools
 from agents.context import Context
 from agents.guards.budget import stop_tool_loop
 from agents.guards.nodes import make_guard_output, route_after_screen, screen_input
@@ -64,7 +64,7 @@ def build(
         )
         builder.add_conditional_edges(
             spec.tools_node,
-            route_after_tools,
+            make_route_after_tools(spec),
             [spec.name, "ask_confirmation", "identified", "report_results"],
         )
     builder.add_edge("reply_directly", "guard_output")

@@ -76,7 +76,16 @@ def tau2_agent_specs(
         names = AGENT_TOOLS[intent]
         tools = tuple(t for t in wrapped if names is None or t.name in names)
         writes = frozenset(t.name for t in tools if t.name in write_tools)
-        specs.append(replace(spec, tools=tools, write_tools=writes, policy=policies[intent]))
+        specs.append(
+            # τ²'s tool results are JSON for the agent to act on, often with further calls.
+            replace(
+                spec,
+                tools=tools,
+                write_tools=writes,
+                policy=policies[intent],
+                states_results=False,
+            )
+        )
     return specs
 
 
