@@ -210,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.model.startswith("local"):
         # τ²'s policy and tools need a longer context than chat turns do.
         os.environ.setdefault("SWITCHBOARD_LOCAL_CTX", "16384")
+        # The reference's first call reads the whole policy and 44 tool schemas (~10k tokens):
+        # on 2 shared cores that took longer than the factory's 600 s local default.
+        os.environ.setdefault("SWITCHBOARD_MODEL_TIMEOUT", "3600")
     result = gold(args) if args.gold else compare(args)
     print(json.dumps(result) if args.json else report(result))
     if args.gold:
