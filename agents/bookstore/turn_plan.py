@@ -27,6 +27,20 @@ ASPECTS = (
     ("stock", ("in stock", "available", "availability", "have it", "copies", "on the shelf")),
 )
 """What a customer asks about a book, by the words they use."""
+NOT_CARRIED_PHRASES = (
+    "don't carry",
+    "do not carry",
+    "don't have",
+    "do not have",
+    "don't stock",
+    "do not stock",
+    "not in our catalogue",
+    "not in our catalog",
+    "isn't in our",
+    "is not in our",
+    "not carry",
+)
+"""How a reply says the shop does not have a book."""
 ASK_WHICH = "Which book do you mean? Tell me its title and I'll look."
 ASK_SIMILAR = "Similar to which book? Tell me a title you liked and I'll find others like it."
 
@@ -43,6 +57,10 @@ class TurnPlan:
     """Titles, names or figures the reply has to state."""
     any_of: tuple[str, ...] = ()
     """Titles of which the reply has to state at least one (suggestions)."""
+    not_carried: bool = False
+    """The reply has to say that we do not carry the book (and give no price)."""
+    foreign: tuple[str, ...] = ()
+    """Titles the reply must not name (every other book, when only the asked one is meant)."""
     fallback: str = ""
     """The engine's own reply, used when the model's reply misses a decided fact."""
 
@@ -51,6 +69,11 @@ class TurnPlan:
         gone = [item for item in self.must_mention if not _states(reply, item)]
         if self.any_of and not any(_states(reply, title) for title in self.any_of):
             gone.append("one of: " + ", ".join(self.any_of))
+        if self.not_carried and (
+            not any(p in reply.lower() for p in NOT_CARRIED_PHRASES) or "$" in reply
+        ):
+            gone.append("that we do not carry it")
+        gone += [f"not {title}" for title in self.foreign if names_title(reply, title)]
         return gone
 
 
@@ -92,7 +115,12 @@ def similar_books(book: Book, catalogue: Catalogue, count: int = SIMILAR_COUNT) 
     return others[:count]
 
 
-def _recall(text: str, name: str, title: str, carried: bool) -> TurnPlan:
+def _others(catalogue: Catalogue, title: str) -> tuple[str, ...]:
+    """Every catalogue title except ``title`` (the reply must name none of them)."""
+    return tuple(b.title for b in catalogue.all_books() if not names_title(title, b.title))
+
+
+def _recall(text: str, name: str, title: str, carried: bool, others: tuple[str, ...]) -> TurnPlan:
     """Plan for "what's my name / which book was I asking about"."""
     parts, must = [], []
     if asks_name(text) or not asks_book(text):
@@ -109,7 +137,9 @@ def _recall(text: str, name: str, title: str, carried: bool) -> TurnPlan:
     facts = [f"the customer's name is {name}" if name else "the customer gave no name"]
     facts.append(f"the book they asked about is {title}" if title else "they named no book yet")
     note = f"The customer asks what you remember: {'; '.join(facts)}. For example: {reply}"
-    return TurnPlan(note=note, tools=False, must_mention=tuple(must), fallback=reply)
+    return TurnPlan(
+        note=note, tools=False, must_mention=tuple(must), fallback=reply, foreign=others
+    )
 
 
 def _similar(title: str, book: Book | None, catalogue: Catalogue) -> TurnPlan:
@@ -152,7 +182,7 @@ def plan_turn(facts: FactSheet | None, text: str, turn: int, catalogue: Catalogu
     book = stocked_book(asked["value"], catalogue) if asked else None
     asked_now = asked is not None and asked["turn"] == turn
     if asks_name(text) or asks_book(text):
-        return _recall(text, name, title, book is not None)
+        return _recall(text, name, title, book is not None, _others(catalogue, title))
     if wants_similar(text) and not asked_now:
         return _similar(title, book, catalogue)
     if not asked_now and not refers_back(text):
@@ -172,7 +202,14 @@ def plan_turn(facts: FactSheet | None, text: str, turn: int, catalogue: Catalogu
             "was checked and has no such title. Tell them so, name no other book and no "
             f"price, and offer to suggest something similar. For example: {reply}"
         )
-        return TurnPlan(note=note, tools=False, must_mention=(title,), fallback=reply)
+        return TurnPlan(
+            note=note,
+            tools=False,
+            must_mention=(title,),
+            fallback=reply,
+            not_carried=True,
+            foreign=_others(catalogue, title),
+        )
     answer, must = _about(book, wanted)
     pointer = "asked about" if asked_now else 'means by "it"'
     note = (
