@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage, ToolCall
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agents.state import HeldCall
 from conversation.facts import FactSheet
 from tools.store import Bill, Line, Plan, open_store
 
@@ -97,6 +98,18 @@ class Filling:
     events: list[str] = field(default_factory=list)
     question: str | None = None
     """The question for a required argument nothing determined (its call was dropped)."""
+    held: HeldCall | None = None
+    """The dropped call, to be made once the customer gives the value (with ``question``)."""
+
+
+@dataclass(frozen=True)
+class CallFill:
+    """What filling one call did: the call (``None`` when held back), events, the question."""
+
+    call: ToolCall | None
+    events: list[str]
+    question: str | None = None
+    held: HeldCall | None = None
 
 
 def required_args(tool: BaseTool) -> tuple[str, ...]:
@@ -109,11 +122,9 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def fill_call(
-    call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules
-) -> tuple[ToolCall | None, list[str], str | None]:
-    """The call with its missing arguments filled (``None`` and the question when a required
-    one cannot be determined), and the ledger events."""
+def fill_call(call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules) -> CallFill:
+    """The call with its missing arguments filled, or held back with the question for the
+    first required one that nothing determines; and the ledger events."""
     args = {k: v for k, v in (call.get("args") or {}).items() if not _missing(v)}
     events = []
     for name, supported in rules.grounded.items():
@@ -132,9 +143,10 @@ def fill_call(
         elif name in required:
             ask = rules.questions.get(name)
             question = ask(known) if ask else f"Could you tell me the {name.replace('_', ' ')}?"
-            return None, [*events, f"asked for {tool.name}.{name}"], question
+            held = HeldCall(tool=tool.name, args=dict(args), slot=name, agent="")
+            return CallFill(None, [*events, f"asked for {tool.name}.{name}"], question, held)
     filled = ToolCall(name=call["name"], args=args, id=call.get("id"), type="tool_call")
-    return filled, events, None
+    return CallFill(filled, events)
 
 
 def fill_reply(
@@ -147,20 +159,35 @@ def fill_reply(
         return Filling(message)
     calls: list[ToolCall] = []
     events: list[str] = []
-    question: str | None = None
+    asked: CallFill | None = None
     for call in message.tool_calls:
         tool = tools.get(call["name"])
         if tool is None:  # unknown tools get the tool node's own error
             calls.append(call)
             continue
-        filled, found, asked = fill_call(call, tool, known, rules)
-        events += found
-        if filled is None:
-            question = question or asked
+        result = fill_call(call, tool, known, rules)
+        events += result.events
+        if result.call is None:
+            asked = asked or result
         else:
-            calls.append(filled)
+            calls.append(result.call)
     if calls == list(message.tool_calls):
         return Filling(message, events)
-    content = message.content if calls else (question or message.content)
-    updated = message.model_copy(update={"tool_calls": calls, "content": content})
-    return Filling(updated, events, question if not calls else None)
+    if calls or asked is None:
+        return Filling(message.model_copy(update={"tool_calls": calls}), events)
+    updated = message.model_copy(update={"tool_calls": [], "content": asked.question or ""})
+    return Filling(updated, events, asked.question, asked.held)
+
+
+def complete_held(
+    held: HeldCall, tool: BaseTool, known: Known, rules: ArgumentRules
+) -> ToolCall | None:
+    """The held call, complete, when what is known now (the newest message included) gives
+    the value it was held for; ``None`` when it still does not (the turn goes to the model)."""
+    resolver = rules.sources.get(held["slot"])
+    found = resolver(known, held["tool"]) if resolver else None
+    if found is None:
+        return None
+    args = {**held["args"], held["slot"]: found[0]}
+    call = ToolCall(name=held["tool"], args=args, id="", type="tool_call")
+    return fill_call(call, tool, known, rules).call

@@ -16,14 +16,17 @@ from agents.arguments import Account, ArgumentRules, Known, fill_reply
 from agents.context import Context
 from agents.models import chat_model
 from agents.prompting import build_prompt
-from agents.proposals import proposed_write
-from agents.slots import WRITE_PROPOSALS
+from agents.proposals import proposed_write, requested_write
+from agents.slots import WRITE_PROPOSALS, WRITE_REQUESTS
 from agents.spec import AgentSpec
-from agents.state import SupportState
+from agents.state import HeldCall, SupportState
 from prompts.loader import load
+from tools.handoff import transfer_to_human
 
 log = logging.getLogger(__name__)
 
+HANDOFF_TOOL = transfer_to_human.name
+"""The handoff tool: a request for a change is not answered by handing the customer over."""
 IDENTITY_TOOL_NAMES = frozenset({"verify_customer"})
 """Tools that only make sense before the customer is identified."""
 
@@ -126,27 +129,50 @@ def known_for(state: SupportState, context: Context) -> Known:
     )
 
 
+def write_to_quote(
+    reply: AIMessage, spec: AgentSpec, state: SupportState, context: Context
+) -> tuple[BaseTool | None, str]:
+    """The write tool whose quote should replace ``reply``, and why (``None``: keep it).
+
+    Two cases: the reply asks yes/no about a change in free text (that would bypass the
+    confirmation step), or the customer's request names a change and the reply, in the
+    turn's first round, makes no change (a small model reaches for a read: "pay my overdue
+    bill" → the overdue check, "open a ticket" → a handoff).
+    """
+    usable = [t for t in usable_tools(spec, state, context) if t.name in spec.write_tools]
+    if not reply.tool_calls and isinstance(reply.content, str):
+        tool = proposed_write(reply.content, usable, WRITE_PROPOSALS)
+        if tool is not None:
+            return tool, "free-text yes/no"
+    if state.get("act") != "request" or tool_rounds(state, spec.name) > 0:
+        return None, ""
+    called = {call["name"] for call in reply.tool_calls}
+    if called & (spec.write_tools - {HANDOFF_TOOL}):
+        return None, ""
+    tool = requested_write(last_user_text(state), usable, WRITE_REQUESTS)
+    if tool is None or tool.name in called:
+        return None, ""
+    return tool, "requested change"
+
+
 def quote_instead(
     reply: AIMessage, spec: AgentSpec, state: SupportState, context: Context, prompt: Any
 ) -> tuple[AIMessage, int, list[str]]:
-    """A reply that asks yes/no about a change in free text, replaced by the call of that
-    change's write tool (one more model call, constrained to it); also the extra calls made
-    and the ledger note."""
-    if reply.tool_calls or not isinstance(reply.content, str):
-        return reply, 0, []
-    usable = [t for t in usable_tools(spec, state, context) if t.name in spec.write_tools]
-    tool = proposed_write(reply.content, usable, WRITE_PROPOSALS)
+    """``reply`` replaced by the call of the write tool it should have made (one more model
+    call, constrained to that tool; see ``write_to_quote``); also the extra calls made and
+    the ledger note."""
+    tool, why = write_to_quote(reply, spec, state, context)
     if tool is None:
         return reply, 0, []
     try:
         forced = chat_model(context.model).bind_tools([tool], tool_choice=tool.name).invoke(prompt)
     except Exception as error:  # keep the reply; the confirmation step still guards writes
         log.warning("forcing %s failed: %s", tool.name, error)
-        return reply, 1, [f"free-text yes/no about {tool.name} kept: {type(error).__name__}"]
+        return reply, 1, [f"{why} about {tool.name} kept: {type(error).__name__}"]
     if isinstance(forced, AIMessage) and forced.tool_calls:
-        note = f"free-text yes/no turned into the quote of {tool.name}"
+        note = f"{why} turned into the quote of {tool.name}"
         return forced.model_copy(update={"content": ""}), 1, [note]
-    return reply, 1, [f"free-text yes/no about {tool.name} kept: no call"]
+    return reply, 1, [f"{why} about {tool.name} kept: no call"]
 
 
 def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
@@ -172,8 +198,10 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
         reply = thread_scoped_ids(reply, thread)
         reply.name = spec.name
         usage = reply.response_metadata or {}
+        held = HeldCall(**{**filling.held, "agent": spec.name}) if filling.held else None
         return {
             "messages": [reply],
+            "held_call": held,
             "agent": spec.name,
             "model_calls": state.get("model_calls", 0) + 1 + forced,
             "ledger": {

@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCa
 from langgraph.types import Command, interrupt
 
 from agents.identify import is_identity_result
-from agents.report import speakable
+from agents.report import call_args, speakable
 from agents.roster import Roster
 from agents.slots import CALL_SLOTS
 from agents.spec import AgentSpec
@@ -84,16 +84,6 @@ def next_after_tools(state: SupportState, states_results: bool) -> str:
     if states_results and speakable([m for m in last_results if isinstance(m, ToolMessage)]):
         return "report_results"
     return str(state.get("agent"))
-
-
-def call_args(messages: Sequence[BaseMessage], call_id: str) -> dict[str, Any]:
-    """The arguments of the tool call ``call_id`` among ``messages``."""
-    for message in reversed(messages):
-        if isinstance(message, AIMessage):
-            for call in message.tool_calls:
-                if call.get("id") == call_id:
-                    return dict(call.get("args") or {})
-    return {}
 
 
 def confirmation_question(summary: str) -> str:

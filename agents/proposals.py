@@ -1,9 +1,10 @@
-"""A change asked about in free text is turned into the change's quote and confirmation step.
+"""A change asked about, or asked for, is turned into the change's quote and confirmation step.
 
 Small models often reply "Shall I switch you to Unlimited?" instead of calling the write
 tool. Such a yes/no in free text would bypass the confirmation step, so the engine asks the
 model once more for exactly that tool's call; the quote then reaches the customer the one
-way a change can be confirmed.
+way a change can be confirmed. The same holds when the customer asks for a change by name
+("pay my overdue bill", "open a ticket") and the model reaches for a read or a handoff.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ PROPOSAL_CUE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCES = re.compile(r"[^.!?]*[?]")
+_NEGATED = re.compile(r"\b(?:don'?t|do not|not|never|no need|without)\b", re.IGNORECASE)
 
 
 def proposed_write(
@@ -35,4 +37,21 @@ def proposed_write(
         for name, words in proposals.items():
             if name in by_name and words.search(question):
                 return by_name[name]
+    return None
+
+
+def requested_write(
+    text: str, tools: Sequence[BaseTool], requests: Mapping[str, re.Pattern[str]]
+) -> BaseTool | None:
+    """The write tool the customer's request ``text`` asks for by name of its action, if any.
+
+    ``requests`` maps write-tool names to the words that ask for their change; a message with a
+    negation ("don't change my plan yet") asks for none.
+    """
+    if _NEGATED.search(text):
+        return None
+    by_name = {tool.name: tool for tool in tools}
+    for name, words in requests.items():
+        if name in by_name and words.search(text):
+            return by_name[name]
     return None

@@ -15,8 +15,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agents.roster import Roster
-from agents.slots import ACTION_LABELS
-from agents.state import SupportState
+from agents.slots import ACTION_LABELS, RESULT_QUESTIONS
+from agents.state import HeldCall, SupportState
 
 Node = Callable[..., Any]
 MODEL_READS = frozenset({"search_kb"})
@@ -28,6 +28,29 @@ _TO_ASSISTANT = re.compile(
 )
 """A sentence addressed to the assistant rather than the customer."""
 _DECLINED = re.compile(r"^Declined: ")
+
+
+def call_args(messages: Sequence[BaseMessage], call_id: str) -> dict[str, Any]:
+    """The arguments of the tool call ``call_id`` among ``messages``."""
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                if call.get("id") == call_id:
+                    return dict(call.get("args") or {})
+    return {}
+
+
+def held_by(
+    results: Sequence[ToolMessage], messages: Sequence[BaseMessage], agent: str
+) -> HeldCall | None:
+    """The call a result held back by asking the customer for one of its arguments ("Which
+    line? This account has 2 lines: …"), to be completed by the customer's answer."""
+    for result in results:
+        for slot, asks in RESULT_QUESTIONS.items():
+            if result.name and asks.match(str(result.content)):
+                args = call_args(messages, result.tool_call_id)
+                return HeldCall(tool=result.name, args=args, slot=slot, agent=agent)
+    return None
 
 
 def round_results(messages: Sequence[BaseMessage]) -> list[ToolMessage]:
@@ -81,6 +104,7 @@ def make_report_results(roster: Roster) -> Node:
         reply = AIMessage(content=report_text(results), name=agent)
         names = ", ".join(r.name or "tool" for r in results)
         ledger = {"turn": state.get("turn", 0), "events": [f"reply from results: {names}"]}
-        return {"messages": [reply], "ledger": ledger}
+        held = held_by(results, list(state.get("messages") or []), agent)
+        return {"messages": [reply], "ledger": ledger, "held_call": held}
 
     return report_results

@@ -113,6 +113,35 @@ WRITE_PROPOSALS = {
     "open_ticket": re.compile(r"\bticket\b", re.I),
 }
 """Write tools → the words of a free-text question that proposes their change (first wins)."""
+WRITE_REQUESTS = {
+    "send_payment_request": re.compile(
+        r"\bpayment (?:link|request)\b|\blink\b.*\bpay\b|\bpay\b.*\blink\b", re.I
+    ),
+    "make_payment": re.compile(
+        r"\bpay\b(?:\s+\S+){0,3}?\s+(?:bills?|balance|it|off|now|B\d+|(?:what|everything) i owe)\b"
+        r"|\bpay\b.*\boverdue\b",
+        re.I,
+    ),
+    "change_plan": re.compile(
+        r"\b(?:switch|change|upgrade|downgrade|move)\b(?:\s+\S+){0,5}?\s+(?:plan|to)\b", re.I
+    ),
+    "refuel_data": re.compile(
+        r"\b(?:add|top(?:-| )?up|top \S+ up|refuel|buy)\b.*(?:\d|\b)(?:gb|gigs?|gigabytes?|data)\b",
+        re.I,
+    ),
+    "toggle_roaming": re.compile(
+        r"\b(?:turn|switch|put|enable|disable|activate|deactivate)\b.*\broaming\b", re.I
+    ),
+    "resume_line": re.compile(r"\b(?:resume|reactivate|unsuspend|turn\b.*\bback on)\b", re.I),
+    "open_ticket": re.compile(
+        r"\b(?:open|raise|file|log|create|submit|put in)\b.*\bticket\b", re.I
+    ),
+}
+"""Write tools → the words of a customer's request that asks for their change (first wins).
+Stricter than ``WRITE_PROPOSALS``: the customer must name the action, not only its topic."""
+RESULT_QUESTIONS = {"line": re.compile(r"Which line\?")}
+"""Tool arguments → how a tool's result asks the customer for them (the call is then held and
+completed by the answer)."""
 CALL_SLOTS = {"new_plan_id": "requested_plan", "bill_id": "bill", "line": "line"}
 """Tool arguments → the task slot they fill (a pending write's frame names what it will do)."""
 

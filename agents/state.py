@@ -22,6 +22,19 @@ class QueuedTask(TypedDict):
     that needs the account, kept until the customer is verified."""
 
 
+class HeldCall(TypedDict):
+    """A tool call the engine held back to ask the customer for one argument it needs."""
+
+    tool: str
+    """The tool to call once the value is known."""
+    args: dict[str, Any]
+    """The arguments the call already has."""
+    slot: str
+    """The argument the customer was asked for."""
+    agent: str
+    """The agent whose call it is."""
+
+
 class SupportState(ConversationState, total=False):
     """State of one support conversation (one thread)."""
 
@@ -39,6 +52,9 @@ class SupportState(ConversationState, total=False):
     """Requests waiting for the current task to end, taken up in order (replaced whole)."""
     direct_reply: str | None
     """A reply decided without a model call this turn (cancel, hand-off notice), if any."""
+    held_call: HeldCall | None
+    """The call waiting for the value the last reply asked for; the next message completes
+    it when it gives that value (set by the agent or the results report, cleared each turn)."""
     guard: dict[str, Any]
     """Input-guard verdict for the current turn (``ok``, ``reason``)."""
     model_calls: int

@@ -6,10 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from agents.base import last_user_text
+from agents.argument_rules import support_argument_rules
+from agents.arguments import Account, ArgumentRules, Known, complete_held
+from agents.base import last_user_text, thread_scoped_ids, tools_by_name
 from agents.confirm_step import answer_call_message
 from agents.context import Context
 from agents.dialog import TASK_SLOTS, TurnPlan, plan_turn, with_task_slots
@@ -22,9 +25,10 @@ from agents.identify import (
     verification_call,
 )
 from agents.input_guard import InvalidMessage, check_message
+from agents.proposals import requested_write
 from agents.roster import Roster
-from agents.slots import support_extractor
-from agents.state import SupportState
+from agents.slots import WRITE_REQUESTS, support_extractor
+from agents.state import HeldCall, SupportState
 from agents.triage import Triage, triage
 from conversation.facts import FactSheet
 from conversation.identity import identity_details, without_identity
@@ -74,16 +78,17 @@ def changed_task_values(before: FactSheet, after: FactSheet, slots: Sequence[str
     return False
 
 
-def make_classify_intent(roster: Roster) -> Node:
-    """The node that decides the intent and act, updates facts and plans the dialog stack."""
+def make_classify_intent(roster: Roster, rules: ArgumentRules | None = None) -> Node:
+    """The node that decides the intent and act, updates facts and plans the dialog stack
+    (``rules``: how a held call's missing argument is found; default: the support domain's)."""
+    rules = rules or support_argument_rules()
 
     def classify_intent(state: SupportState, runtime: Runtime[Context]) -> Command[str]:
         context = runtime.context or Context()
         text = last_user_text(state)
         current = top(state.get("stack") or [])
         task = current["task"] if current else ""
-        said = without_identity(text) or text  # identity details carry no intent
-        verdicts = triage(said, context.model, context.classifier_threshold, task)
+        verdicts = with_requested_task(triage_message(text, state, context, task), text, roster)
         first = verdicts[0]
         turn = state.get("turn", 0)
         before = state.get("facts") or {}
@@ -111,14 +116,85 @@ def make_classify_intent(roster: Roster) -> Node:
                 "events": events,
             },
         }
+        update["held_call"] = None
         if verify is not None:
             update["messages"] = [verify]
             update["ledger"]["events"] = [*events, "identity: check the details given"]
+            return Command(goto=roster.spec(plan.agent).tools_node, update=update)
+        known = Known(facts, turn, text, Account(customer_of(state, context), context.database_url))
+        completed = complete_held_call(state.get("held_call"), plan, known, roster, rules)
+        if completed is not None:
+            update["messages"] = [completed]
+            done = completed.tool_calls[0]
+            update["ledger"]["events"] = [*events, f"held call completed: {done['name']}"]
             return Command(goto=roster.spec(plan.agent).tools_node, update=update)
         goto = next_step(plan, roster, update)
         return Command(goto=goto, update=update)
 
     return classify_intent
+
+
+IDENTITY_ONLY = Triage("none", "request", 1.0, 1.0, "identity")
+"""The verdict for a message that only gives identity details while nobody is identified."""
+
+
+def triage_message(text: str, state: SupportState, context: Context, task: str) -> list[Triage]:
+    """The verdicts for ``text``, read without its identity details (they carry no intent).
+
+    A message that is nothing but identity details ("+1 (202) 555-0100", "my phone number is
+    …") is not classified at all while nobody is identified: it answers the identity question,
+    and the classifier would read a bare number as off topic.
+    """
+    said = without_identity(text)
+    unknown = not identified(state, context.customer_id)
+    if not said and unknown and identity_details(text).usable:
+        return [IDENTITY_ONLY]
+    return triage(said or text, context.model, context.classifier_threshold, task)
+
+
+def with_requested_task(verdicts: list[Triage], text: str, roster: Roster) -> list[Triage]:
+    """``verdicts`` with an off-topic first verdict replaced by the task whose change the
+    message asks for by name ("… can someone look into it? open a ticket pls" → the agent
+    that opens tickets): naming an action of exactly one agent is a request of its task."""
+    first = verdicts[0]
+    if first.intent != "out_of_scope":
+        return verdicts
+    owners = []
+    for spec in roster:
+        writes = [tool for tool in spec.tools if tool.name in spec.write_tools]
+        if spec.task and spec.intents and requested_write(text, writes, WRITE_REQUESTS):
+            owners.append(spec)
+    if len(owners) != 1:
+        return verdicts
+    intent = sorted(owners[0].intents)[0]
+    task = Triage(intent, "request", 1.0, first.act_confidence, "rule", first.text)
+    return [task, *verdicts[1:]]
+
+
+def customer_of(state: SupportState, context: Context) -> str | None:
+    """The signed-in or verified customer, if any."""
+    return context.customer_id or state.get("verified_customer_id")
+
+
+def complete_held_call(
+    held: HeldCall | None, plan: TurnPlan, known: Known, roster: Roster, rules: ArgumentRules
+) -> AIMessage | None:
+    """The engine's call of the tool call held for the value the last reply asked for, when
+    this message gives it and the turn stays with that agent ("Which line?" → "the 0110
+    one" runs the diagnostic on it; no model call). ``None``: the turn goes on as planned."""
+    if held is None or plan.agent != held["agent"] or plan.direct_reply or plan.replay:
+        return None
+    if plan.answer is not None:
+        return None
+    tool = tools_by_name(roster.spec(held["agent"])).get(held["tool"])
+    call = complete_held(held, tool, known, rules) if tool is not None else None
+    if call is None:
+        return None
+    message = AIMessage(
+        content="", tool_calls=[{**call, "id": f"held_{known.turn}"}], name=held["agent"]
+    )
+    thread = str((get_config().get("configurable") or {}).get("thread_id") or "")
+    return thread_scoped_ids(message, thread)
 
 
 def gate_identity(

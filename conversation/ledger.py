@@ -31,7 +31,8 @@ class LedgerEntry(TypedDict, total=False):
     act: str
     """Dialogue act decided for the turn."""
     classifier_path: str
-    """Which path decided the intent: ``local``, ``llm``, ``rule`` or ``carry``."""
+    """Which path decided the intent: ``local``, ``llm``, ``rule``, ``carry`` or ``identity`` (a
+    message of identity details only, not classified)."""
     agent: str
     """Agent that answered."""
     model_calls: int
