@@ -11,7 +11,12 @@ from agents.arguments import ArgumentRules, Filled, Known
 from conversation.identity import identity_details
 from tools.store import money
 
-ISSUE_PROBLEMS = {"no service": "no_service", "slow data": "slow_data", "MMS": "mms"}
+ISSUE_PROBLEMS = {
+    "no service": "no_service",
+    "slow data": "slow_data",
+    "no data": "slow_data",
+    "MMS": "mms",
+}
 """Fact-sheet issues → the problem / ticket category the tools take."""
 _GB = re.compile(r"\b(?P<n>\d+(?:\.\d+)?)\s*(?:gb|gigs?|gigabytes?)\b", re.IGNORECASE)
 _ONE_GB = re.compile(r"\b(?:a|one)\s+(?:gb|gig|gigabyte)\b", re.IGNORECASE)
@@ -45,6 +50,17 @@ def _bill(known: Known, tool: str) -> Filled | None:
             return overdue[-1].bill_id, "overdue bill"
         return (unpaid[0].bill_id, "unpaid bill") if unpaid else None
     return (bills[0].bill_id, "latest bill") if bills else None
+
+
+def _bill_named_now(known: Known) -> Filled | None:
+    """The one bill the newest message names: by id, or as the latest bill."""
+    named = known.fact("bill", this_turn=True)
+    if named:
+        return named, "bill named in this message"
+    if known.fact("bill_ref", this_turn=True) == "latest":
+        bills = known.account.bills
+        return (bills[0].bill_id, "latest bill") if bills else None
+    return None
 
 
 def _line(known: Known, _tool: str) -> Filled | None:
@@ -85,6 +101,12 @@ def _problem(known: Known, _tool: str) -> Filled | None:
     issue = known.fact("issue")
     problem = ISSUE_PROBLEMS.get(issue or "")
     return (problem, "problem named earlier") if problem else None
+
+
+def _problem_supported(known: Known, value: Any) -> bool:
+    """A problem the model chose agrees with the problem the customer named this turn."""
+    named = ISSUE_PROBLEMS.get(known.fact("issue", this_turn=True) or "")
+    return named is None or named == str(value)
 
 
 def _category(known: Known, tool: str) -> Filled | None:
@@ -157,5 +179,6 @@ def support_argument_rules() -> ArgumentRules:
         },
         questions=QUESTIONS,
         optional=frozenset({"line", "phone_number", "full_name", "date_of_birth"}),
-        grounded={"line": _line_supported},
+        grounded={"line": _line_supported, "problem": _problem_supported},
+        narrowed={"list_bills": ("explain_bill", "bill_id", _bill_named_now)},
     )

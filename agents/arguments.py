@@ -88,6 +88,12 @@ class ArgumentRules:
     grounded: Mapping[str, Callable[[Known, Any], bool]] = field(default_factory=dict)
     """Argument name → whether a value the model chose is supported by what the customer or
     the account says; an unsupported value is invented, and is dropped before filling."""
+    narrowed: Mapping[str, tuple[str, str, Callable[[Known], Filled | None]]] = field(
+        default_factory=dict
+    )
+    """A listing tool → the tool for one item, its argument, and the item the newest message
+    names (``None``: it names none). A listing called when the message names one item becomes
+    that item's read ("the charges on my latest bill": the bill, not the list of bills)."""
 
 
 @dataclass
@@ -149,6 +155,23 @@ def fill_call(call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules
     return CallFill(filled, events)
 
 
+def narrowed_call(
+    call: ToolCall, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
+) -> tuple[ToolCall, list[str]]:
+    """``call``, or the read of the one item the newest message names instead of a listing
+    (see ``ArgumentRules.narrowed``); and the ledger event."""
+    rule = rules.narrowed.get(call["name"])
+    if rule is None or rule[0] not in tools:
+        return call, []
+    item_tool, argument, named = rule
+    found = named(known)
+    if found is None:
+        return call, []
+    value, source = found
+    item = ToolCall(name=item_tool, args={argument: value}, id=call.get("id"), type="tool_call")
+    return item, [f"narrowed {call['name']} to {item_tool}.{argument}={value} ({source})"]
+
+
 def fill_reply(
     message: AIMessage, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
 ) -> Filling:
@@ -161,6 +184,8 @@ def fill_reply(
     events: list[str] = []
     asked: CallFill | None = None
     for call in message.tool_calls:
+        call, narrowed = narrowed_call(call, tools, known, rules)
+        events += narrowed
         tool = tools.get(call["name"])
         if tool is None:  # unknown tools get the tool node's own error
             calls.append(call)

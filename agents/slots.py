@@ -19,11 +19,31 @@ PLAN_NAMES = {
 ISSUES = {
     "no service": "no service",
     "no signal": "no service",
+    "bars": "no service",
+    "reception": "no service",
+    "coverage": "no service",
     "slow": "slow data",
     "mms": "MMS",
-    "picture message": "MMS",
+    "picture": "MMS",
+    "pic": "MMS",
+    "photo": "MMS",
     "roaming": "roaming",
+    "internet": "no data",
+    "data": "no data",
+    "4g": "no data",
+    "5g": "no data",
+    "lte": "no data",
 }
+"""Words of a problem report → the fact sheet's issue label (first match wins)."""
+_ISSUE_WORDS = (
+    r"no service|no signal|(?:no|zero|0) bars|no (?:reception|coverage)|slow|mms"
+    r"|(?:picture|pic|photo)s? (?:messages?|texts?|won'?t send|wont send|don'?t send|not sending)"
+    r"|picture messages?"
+    r"|(?:internet|mobile data|data|4g|5g|lte)(?=(?:\s+\S+){0,5}?\s+"
+    r"(?:stopped|not working|isn'?t working|doesn'?t work|won'?t work|down|gone|dead)\b)"
+    r"|no (?:internet|mobile data|data connection)"
+)
+_DEVICE_MODEL = r"\d+\w*|pro|max|plus|mini|ultra|se|lite|note|fold|flip|[a-z]\d+\w*"
 
 
 def _plan_id(raw: str) -> str:
@@ -39,6 +59,15 @@ def _issue(raw: str) -> str:
 SUPPORT_PATTERNS = [
     *generic_patterns(phone_slot="phone_number", email_slot="email", name_slot="name"),
     SlotPattern("bill", re.compile(r"\b(?P<value>B\d{5})\b", re.IGNORECASE), str.upper),
+    SlotPattern(
+        "bill_ref",
+        re.compile(
+            r"\b(?P<value>latest|last|newest|most recent|current|this month'?s|recent)\s+"
+            r"(?:bill|invoice|statement)\b",
+            re.IGNORECASE,
+        ),
+        lambda _raw: "latest",
+    ),
     SlotPattern("line", re.compile(r"\b(?P<value>L\d{4}-\d)\b", re.IGNORECASE), str.upper),
     SlotPattern(
         "requested_plan",
@@ -47,12 +76,15 @@ SUPPORT_PATTERNS = [
     ),
     SlotPattern(
         "device",
-        re.compile(r"\b(?P<value>(?:iphone|pixel|galaxy|moto|nokia|xperia)(?:\s+\w+){0,2})", re.I),
+        re.compile(
+            rf"\b(?P<value>(?:iphone|pixel|galaxy|moto|nokia|xperia)(?:\s+(?:{_DEVICE_MODEL})){{0,2}})\b",
+            re.I,
+        ),
         str.strip,
     ),
     SlotPattern(
         "issue",
-        re.compile(r"\b(?P<value>no service|no signal|slow|mms|picture messages?)\b", re.I),
+        re.compile(rf"\b(?P<value>{_ISSUE_WORDS})\b", re.I),
         _issue,
     ),
 ]

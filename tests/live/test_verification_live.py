@@ -23,6 +23,7 @@ IDENTITIES = (
     "it's Maya Patel, DOB March 14, 1988",
     "Maya Patel 14/03/1988",
     "My phone number is +12025550100",
+    "+1 (202) 555-0100",
 )
 """Maya Patel (C1001) identifying herself: a full name with a birth date in each listed form,
 or the phone number on her account."""

@@ -1,13 +1,15 @@
-"""A call held back for one missing value is completed by the answer, in code."""
+"""The engine on tool calls: held calls completed, invented values dropped, listings narrowed."""
 
 from __future__ import annotations
 
 from langchain_core.messages import AIMessage, ToolMessage
 
 from agents.argument_rules import support_argument_rules
-from agents.arguments import Account, Known, complete_held
+from agents.arguments import Account, Known, complete_held, fill_call, fill_reply
 from agents.report import held_by
+from agents.slots import support_extractor
 from agents.state import HeldCall
+from tools import billing
 from tools.tech_support import run_diagnostic
 
 
@@ -55,3 +57,35 @@ def test_an_answer_without_the_value_leaves_the_turn_to_the_model() -> None:
         )
         is None
     )
+
+
+def test_a_problem_the_customer_did_not_name_is_replaced_by_the_one_they_did() -> None:
+    facts = {"issue": {"value": "no data", "turn": 2}}
+    known = _known("the internet on my iphone just stopped working", facts)
+    call = {"name": "run_diagnostic", "args": {"problem": "no_service"}, "id": "c1"}
+    filled = fill_call(call, run_diagnostic, known, support_argument_rules())
+    assert filled.call is not None and filled.call["args"]["problem"] == "slow_data"
+    assert "dropped invented run_diagnostic.problem=no_service" in filled.events
+
+
+def test_a_listing_called_for_one_named_bill_becomes_that_bills_read() -> None:
+    facts = {"bill": {"value": "B20002", "turn": 2}}
+    known = _known("what exactly is on B20002 in my bills?", facts)
+    listing = AIMessage(content="", tool_calls=[{"name": "list_bills", "args": {}, "id": "c1"}])
+    tools = {tool.name: tool for tool in billing.READ_TOOLS}
+    filling = fill_reply(listing, tools, known, support_argument_rules())
+    assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
+        ("explain_bill", {"bill_id": "B20002"})
+    ]
+
+
+def test_a_listing_with_no_item_named_stays_a_listing() -> None:
+    listing = AIMessage(content="", tool_calls=[{"name": "list_bills", "args": {}, "id": "c1"}])
+    tools = {tool.name: tool for tool in billing.READ_TOOLS}
+    filling = fill_reply(listing, tools, _known("show me my bills", {}), support_argument_rules())
+    assert filling.message is listing
+
+
+def test_the_latest_bill_is_a_reference_to_one_bill() -> None:
+    facts = support_extractor().apply({}, "What am I charged for on my latest bill?", 1)
+    assert facts["bill_ref"]["value"] == "latest"
