@@ -180,5 +180,6 @@ def support_argument_rules() -> ArgumentRules:
         questions=QUESTIONS,
         optional=frozenset({"line", "phone_number", "full_name", "date_of_birth"}),
         grounded={"line": _line_supported, "problem": _problem_supported},
-        narrowed={"list_bills": ("explain_bill", "bill_id", _bill_named_now)},
+        item_reads={"explain_bill": ("bill_id", _bill_named_now)},
+        narrowed={"list_bills": "explain_bill"},
     )

@@ -88,12 +88,14 @@ class ArgumentRules:
     grounded: Mapping[str, Callable[[Known, Any], bool]] = field(default_factory=dict)
     """Argument name → whether a value the model chose is supported by what the customer or
     the account says; an unsupported value is invented, and is dropped before filling."""
-    narrowed: Mapping[str, tuple[str, str, Callable[[Known], Filled | None]]] = field(
+    item_reads: Mapping[str, tuple[str, Callable[[Known], Filled | None]]] = field(
         default_factory=dict
     )
-    """A listing tool → the tool for one item, its argument, and the item the newest message
-    names (``None``: it names none). A listing called when the message names one item becomes
-    that item's read ("the charges on my latest bill": the bill, not the list of bills)."""
+    """A read tool of one item → its argument, and the item the newest message names
+    (``None``: it names none)."""
+    narrowed: Mapping[str, str] = field(default_factory=dict)
+    """A listing tool → the item read (in ``item_reads``) it becomes when the newest message
+    names one item ("the charges on my latest bill": that bill, not the list of bills)."""
 
 
 @dataclass
@@ -155,21 +157,48 @@ def fill_call(call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules
     return CallFill(filled, events)
 
 
+def named_item_read(
+    tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules, only: str | None = None
+) -> tuple[str, dict[str, Any], str] | None:
+    """The item read (tool, arguments, source) for the one item the newest message names, if
+    any (``only``: that read alone)."""
+    for name, (argument, named) in rules.item_reads.items():
+        if name not in tools or (only is not None and name != only):
+            continue
+        found = named(known)
+        if found is not None:
+            return name, {argument: found[0]}, found[1]
+    return None
+
+
 def narrowed_call(
     call: ToolCall, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
 ) -> tuple[ToolCall, list[str]]:
     """``call``, or the read of the one item the newest message names instead of a listing
     (see ``ArgumentRules.narrowed``); and the ledger event."""
-    rule = rules.narrowed.get(call["name"])
-    if rule is None or rule[0] not in tools:
+    item_tool = rules.narrowed.get(call["name"])
+    read = named_item_read(tools, known, rules, only=item_tool) if item_tool else None
+    if read is None:
         return call, []
-    item_tool, argument, named = rule
-    found = named(known)
-    if found is None:
-        return call, []
-    value, source = found
-    item = ToolCall(name=item_tool, args={argument: value}, id=call.get("id"), type="tool_call")
-    return item, [f"narrowed {call['name']} to {item_tool}.{argument}={value} ({source})"]
+    name, args, source = read
+    item = ToolCall(name=name, args=args, id=call.get("id"), type="tool_call")
+    return item, [f"narrowed {call['name']} to {name}({args}) ({source})"]
+
+
+def item_read_instead(
+    message: AIMessage, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
+) -> Filling | None:
+    """A reply that answers with no tool call, replaced by the read of the one item the newest
+    message names (a small model answers "Explain bill B2…" from nowhere); ``None``: keep it."""
+    if message.tool_calls:
+        return None
+    read = named_item_read(tools, known, rules)
+    if read is None:
+        return None
+    name, args, source = read
+    call = ToolCall(name=name, args=args, id=f"item_{known.turn}", type="tool_call")
+    updated = message.model_copy(update={"tool_calls": [call], "content": ""})
+    return Filling(updated, [f"answer without a read replaced by {name}({args}) ({source})"])
 
 
 def fill_reply(

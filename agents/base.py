@@ -12,7 +12,7 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from agents.argument_rules import support_argument_rules
-from agents.arguments import Account, ArgumentRules, Known, fill_reply
+from agents.arguments import Account, ArgumentRules, Known, fill_reply, item_read_instead
 from agents.context import Context
 from agents.models import chat_model
 from agents.prompting import build_prompt
@@ -20,6 +20,7 @@ from agents.proposals import proposed_write, requested_write
 from agents.slots import WRITE_PROPOSALS, WRITE_REQUESTS
 from agents.spec import AgentSpec
 from agents.state import HeldCall, SupportState
+from conversation.stack import top
 from prompts.loader import load
 from tools.handoff import transfer_to_human
 
@@ -155,6 +156,14 @@ def write_to_quote(
     return tool, "requested change"
 
 
+def first_answer(state: SupportState, spec: AgentSpec) -> bool:
+    """Whether this is ``spec``'s first reply to a task question or request this turn."""
+    frame = top(state.get("stack") or [])
+    if frame is not None and frame["pending_action"] is not None:
+        return False
+    return state.get("act") in ("question", "request") and tool_rounds(state, spec.name) == 0
+
+
 def quote_instead(
     reply: AIMessage, spec: AgentSpec, state: SupportState, context: Context, prompt: Any
 ) -> tuple[AIMessage, int, list[str]]:
@@ -192,7 +201,12 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         reply, forced, notes = quote_instead(reply, spec, state, context, prompt.messages)
         reply = one_write_per_reply(reply, spec.write_tools)
-        filling = fill_reply(reply, tools_by_name(spec), known_for(state, context), rules)
+        known = known_for(state, context)
+        filling = fill_reply(reply, tools_by_name(spec), known, rules)
+        if spec.states_results and first_answer(state, spec):
+            filling = (
+                item_read_instead(filling.message, tools_by_name(spec), known, rules) or filling
+            )
         reply = filling.message
         thread = str((get_config().get("configurable") or {}).get("thread_id") or "")
         reply = thread_scoped_ids(reply, thread)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage, ToolMessage
 
 from agents.argument_rules import support_argument_rules
-from agents.arguments import Account, Known, complete_held, fill_call, fill_reply
+from agents.arguments import (
+    Account,
+    Known,
+    complete_held,
+    fill_call,
+    fill_reply,
+    item_read_instead,
+)
 from agents.report import held_by
 from agents.slots import support_extractor
 from agents.state import HeldCall
@@ -89,3 +96,17 @@ def test_a_listing_with_no_item_named_stays_a_listing() -> None:
 def test_the_latest_bill_is_a_reference_to_one_bill() -> None:
     facts = support_extractor().apply({}, "What am I charged for on my latest bill?", 1)
     assert facts["bill_ref"]["value"] == "latest"
+
+
+def test_an_answer_with_no_read_for_a_named_bill_becomes_that_bills_read() -> None:
+    facts = support_extractor().apply({}, "Explain bill B99999'; DROP TABLE bills;--", 2)
+    known = _known("Explain bill B99999'; DROP TABLE bills;--", facts)
+    answer = AIMessage(content="Your bill B99999 is $12.00.")
+    tools = {tool.name: tool for tool in billing.READ_TOOLS}
+    filling = item_read_instead(answer, tools, known, support_argument_rules())
+    assert filling is not None
+    assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
+        ("explain_bill", {"bill_id": "B99999"})
+    ]
+    assert filling.message.content == ""
+    assert item_read_instead(answer, tools, _known("hello", {}), support_argument_rules()) is None
