@@ -73,14 +73,21 @@ def _digits(value: Any) -> str:
     return re.sub(r"\D", "", str(value))
 
 
+_LINE_SHAPE = re.compile(r"^(?:L\d{4}-\d|\+?[\d\s().-]{7,})$", re.IGNORECASE)
+"""What a line reference looks like: a line id or a phone number (not "iphone", not "eSIM")."""
+
+
 def _line_supported(known: Known, value: Any) -> bool:
-    """A line argument names a line of the account, or one the customer wrote."""
+    """A line argument names a line of the account, or is a line id or phone number the
+    customer wrote (the tool then says whether it is theirs)."""
     wanted = str(value).strip().upper()
     for line in known.account.lines:
         if wanted == line.line_id.upper() or (
             len(_digits(value)) >= 7 and _digits(line.phone_number).endswith(_digits(value))
         ):
             return True
+    if not _LINE_SHAPE.match(wanted):
+        return False
     said = [known.text, *(str(f.get("value", "")) for f in known.facts.values())]
     return any(wanted in text.upper() for text in said if text)
 
@@ -104,9 +111,9 @@ def _problem(known: Known, _tool: str) -> Filled | None:
 
 
 def _problem_supported(known: Known, value: Any) -> bool:
-    """A problem the model chose agrees with the problem the customer named this turn."""
-    named = ISSUE_PROBLEMS.get(known.fact("issue", this_turn=True) or "")
-    return named is None or named == str(value)
+    """A problem the model chose is the one the customer named (the newest); with no problem
+    named at all, the model's is a guess."""
+    return ISSUE_PROBLEMS.get(known.fact("issue") or "") == str(value)
 
 
 def _category(known: Known, tool: str) -> Filled | None:
@@ -182,4 +189,5 @@ def support_argument_rules() -> ArgumentRules:
         grounded={"line": _line_supported, "problem": _problem_supported},
         item_reads={"explain_bill": ("bill_id", _bill_named_now)},
         narrowed={"list_bills": "explain_bill"},
+        questions_instead={"run_diagnostic": ("search_kb", "query")},
     )

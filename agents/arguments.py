@@ -58,6 +58,8 @@ class Known:
     turn: int
     text: str
     account: Account
+    act: str = ""
+    """The newest message's dialogue act (``question``, ``request``, ...)."""
 
     def fact(self, slot: str, this_turn: bool = False) -> str | None:
         """The fact sheet's value of ``slot`` (only if given this turn, with ``this_turn``)."""
@@ -93,6 +95,10 @@ class ArgumentRules:
     )
     """A read tool of one item → its argument, and the item the newest message names
     (``None``: it names none)."""
+    questions_instead: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """A tool → the tool (and its argument, given the customer's words) that answers a
+    *question* for which the first tool lacks a required value ("How do I set up an eSIM?" is
+    a how-to for the knowledge base, not a fault report to diagnose)."""
     narrowed: Mapping[str, str] = field(default_factory=dict)
     """A listing tool → the item read (in ``item_reads``) it becomes when the newest message
     names one item ("the charges on my latest bill": that bill, not the list of bills)."""
@@ -201,6 +207,18 @@ def item_read_instead(
     return Filling(updated, [f"answer without a read replaced by {name}({args}) ({source})"])
 
 
+def question_instead(
+    call: ToolCall, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
+) -> ToolCall | None:
+    """The call that answers the customer's question instead of ``call``, which lacks a value
+    nothing determines (see ``ArgumentRules.questions_instead``); ``None``: ask for the value."""
+    target = rules.questions_instead.get(call["name"])
+    if target is None or known.act != "question" or target[0] not in tools:
+        return None
+    name, argument = target
+    return ToolCall(name=name, args={argument: known.text}, id=call.get("id"), type="tool_call")
+
+
 def fill_reply(
     message: AIMessage, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
 ) -> Filling:
@@ -221,7 +239,11 @@ def fill_reply(
             continue
         result = fill_call(call, tool, known, rules)
         events += result.events
-        if result.call is None:
+        answer = question_instead(call, tools, known, rules) if result.call is None else None
+        if answer is not None:
+            calls.append(answer)
+            events.append(f"a question, not a {call['name']}: {answer['name']}")
+        elif result.call is None:
             asked = asked or result
         else:
             calls.append(result.call)

@@ -127,6 +127,7 @@ def known_for(state: SupportState, context: Context) -> Known:
         turn=state.get("turn", 0),
         text=last_user_text(state),
         account=Account(customer, context.database_url),
+        act=str(state.get("act") or ""),
     )
 
 

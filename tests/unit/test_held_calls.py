@@ -17,6 +17,7 @@ from agents.report import held_by
 from agents.slots import support_extractor
 from agents.state import HeldCall
 from tools import billing
+from tools.kb import search_kb
 from tools.tech_support import run_diagnostic
 
 
@@ -47,7 +48,10 @@ def test_a_plain_result_holds_nothing() -> None:
 
 def test_the_answer_that_names_the_line_completes_the_call() -> None:
     held = HeldCall(tool="run_diagnostic", args={"problem": "slow_data"}, slot="line", agent="t")
-    facts = {"line": {"value": "+12025550110", "turn": 2}}
+    facts = {
+        "line": {"value": "+12025550110", "turn": 2},
+        "issue": {"value": "slow data", "turn": 1},
+    }
     call = complete_held(
         held, run_diagnostic, _known("it's +12025550110", facts), support_argument_rules()
     )
@@ -110,3 +114,39 @@ def test_an_answer_with_no_read_for_a_named_bill_becomes_that_bills_read() -> No
     ]
     assert filling.message.content == ""
     assert item_read_instead(answer, tools, _known("hello", {}), support_argument_rules()) is None
+
+
+def test_a_device_or_a_word_is_no_line() -> None:
+    facts = support_extractor().apply({}, "the internet on my iphone just stopped working", 2)
+    known = _known("the internet on my iphone just stopped working", facts)
+    call = {"name": "run_diagnostic", "args": {"problem": "slow_data", "line": "iphone"}, "id": "c"}
+    filled = fill_call(call, run_diagnostic, known, support_argument_rules())
+    assert filled.call is not None and "line" not in filled.call["args"]
+
+
+def test_a_how_to_question_with_no_problem_named_goes_to_the_knowledge_base() -> None:
+    text = "How do I set up an eSIM on my phone?"
+    known = Known(facts={}, turn=2, text=text, account=Account(None, ""), act="question")
+    guess = {"name": "run_diagnostic", "args": {"problem": "no_service", "line": "eSIM"}, "id": "c"}
+    message = AIMessage(content="", tool_calls=[guess])
+    tools = {"run_diagnostic": run_diagnostic, "search_kb": search_kb}
+    filling = fill_reply(message, tools, known, support_argument_rules())
+    assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
+        ("search_kb", {"query": text})
+    ]
+
+
+def test_a_fault_report_with_no_problem_named_asks_for_the_problem_and_holds_the_call() -> None:
+    known = Known(
+        facts={}, turn=2, text="my phone acts up", account=Account(None, ""), act="request"
+    )
+    guess = {"name": "run_diagnostic", "args": {"problem": "no_service"}, "id": "c"}
+    filling = fill_reply(
+        AIMessage(content="", tool_calls=[guess]),
+        {"run_diagnostic": run_diagnostic},
+        known,
+        support_argument_rules(),
+    )
+    assert filling.message.tool_calls == []
+    assert filling.question is not None and "problem" in filling.question
+    assert filling.held is not None and filling.held["slot"] == "problem"
