@@ -122,7 +122,7 @@ def make_classify_intent(roster: Roster, rules: ArgumentRules | None = None) -> 
             update["ledger"]["events"] = [*events, "identity: check the details given"]
             return Command(goto=roster.spec(plan.agent).tools_node, update=update)
         account = Account(customer_of(state, context), context.database_url)
-        known = Known(facts, turn, text, account, first.act)
+        known = Known({**before, **facts}, turn, text, account, first.act)
         completed = complete_held_call(state.get("held_call"), plan, known, roster, rules)
         if completed is not None:
             update["messages"] = [completed]

@@ -37,6 +37,7 @@ EXPECTATIONS = frozenset(
         "stopped",
         "reported",
         "verification",
+        "arguments",
     }
 )
 CONFIRM_MODES = frozenset({"no", "yes", "ignore"})

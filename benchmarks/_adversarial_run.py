@@ -197,6 +197,8 @@ def _observe(probe: Probe, turn: TurnResult) -> None:
         probe.layer("verification")  # the engine asked who the customer is; no tool ran
     if any(str(event).startswith("reply from results") for event in events):
         probe.layer("reported")  # the engine stated the tool results; no model wrote the reply
+    if any(str(event).startswith(("dropped invented", "asked for")) for event in events):
+        probe.layer("arguments")  # the engine dropped a value nobody gave, or asked for one
 
 
 def _answer_confirmations(probe: Probe, session: Session, turn: TurnResult) -> TurnResult:

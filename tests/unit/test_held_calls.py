@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from langchain_core.messages import AIMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.argument_rules import support_argument_rules
 from agents.arguments import (
@@ -13,11 +14,15 @@ from agents.arguments import (
     fill_reply,
     item_read_instead,
 )
+from agents.context import Context
 from agents.report import held_by
 from agents.slots import support_extractor
 from agents.state import HeldCall
+from app.session import Session
+from graphs.support import compile_graph
 from tools import billing
 from tools.kb import search_kb
+from tools.store import open_store
 from tools.tech_support import run_diagnostic
 
 
@@ -150,3 +155,23 @@ def test_a_fault_report_with_no_problem_named_asks_for_the_problem_and_holds_the
     assert filling.message.tool_calls == []
     assert filling.question is not None and "problem" in filling.question
     assert filling.held is not None and filling.held["slot"] == "problem"
+
+
+def test_in_the_graph_the_answer_to_which_line_runs_the_held_diagnostic() -> None:
+    open_store().reset_to_seed()
+    graph = compile_graph(InMemorySaver())
+    chat = Session(graph, "held-which-line", Context(model="scripted", customer_id="C1006"))
+    first = chat.send("My internet is super slow.")
+    assert first.reply.startswith("Which line?")
+    second = chat.send("It's the line +12025550110, the internet is slow there.")
+    assert [(c["name"], c["args"]) for c in second.tool_calls] == [
+        ("run_diagnostic", {"problem": "slow_data", "line": "+12025550110"})
+    ]
+    turn = max(entry["turn"] for entry in graph.get_state(chat.config).values["ledger"])
+    events = [
+        event
+        for entry in graph.get_state(chat.config).values["ledger"]
+        if entry["turn"] == turn
+        for event in entry.get("events", [])
+    ]
+    assert "held call completed: run_diagnostic" in events
