@@ -14,10 +14,11 @@ from langgraph.runtime import Runtime
 from agents.argument_rules import support_argument_rules
 from agents.arguments import Account, ArgumentRules, Known, fill_reply, item_read_instead
 from agents.context import Context
+from agents.dialog import off_topic_redirect
 from agents.models import chat_model
 from agents.prompting import build_prompt
 from agents.proposals import proposed_write, requested_write
-from agents.slots import WRITE_PROPOSALS, WRITE_REQUESTS
+from agents.slots import PERSON_REQUEST, WRITE_PROPOSALS, WRITE_REQUESTS
 from agents.spec import AgentSpec
 from agents.state import HeldCall, SupportState
 from conversation.stack import top
@@ -165,6 +166,14 @@ def first_answer(state: SupportState, spec: AgentSpec) -> bool:
     return state.get("act") in ("question", "request") and tool_rounds(state, spec.name) == 0
 
 
+def unasked_handoff(reply: AIMessage, state: SupportState) -> bool:
+    """Whether ``reply`` hands an off-topic message to a person nobody asked for (a small
+    model transfers what it cannot answer; the off-topic redirect is the answer)."""
+    if state.get("intent") != "out_of_scope" or PERSON_REQUEST.search(last_user_text(state)):
+        return False
+    return any(call["name"] == HANDOFF_TOOL for call in reply.tool_calls)
+
+
 def quote_instead(
     reply: AIMessage, spec: AgentSpec, state: SupportState, context: Context, prompt: Any
 ) -> tuple[AIMessage, int, list[str]]:
@@ -201,6 +210,9 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         reply, forced, notes = quote_instead(reply, spec, state, context, prompt.messages)
+        if unasked_handoff(reply, state):
+            reply = AIMessage(content=off_topic_redirect())
+            notes.append("off topic: unasked handoff replaced by the redirect")
         reply = one_write_per_reply(reply, spec.write_tools)
         known = known_for(state, context)
         filling = fill_reply(reply, tools_by_name(spec), known, rules)

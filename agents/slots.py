@@ -174,6 +174,12 @@ Stricter than ``WRITE_PROPOSALS``: the customer must name the action, not only i
 RESULT_QUESTIONS = {"line": re.compile(r"Which line\?")}
 """Tool arguments → how a tool's result asks the customer for them (the call is then held and
 completed by the answer)."""
+PERSON_REQUEST = re.compile(
+    r"\b(?:human|person|people|agent|representative|rep|operator|manager|supervisor|colleague|"
+    r"staff|somebody real|someone real|transfer|escalate)\b",
+    re.IGNORECASE,
+)
+"""Words of a message that asks for a person (a handoff for an off-topic message needs them)."""
 CALL_SLOTS = {"new_plan_id": "requested_plan", "bill_id": "bill", "line": "line"}
 """Tool arguments → the task slot they fill (a pending write's frame names what it will do)."""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage
 
+from agents.base import unasked_handoff
 from agents.proposals import proposed_write, requested_write
 from agents.roster import support_roster
 from agents.slots import WRITE_PROPOSALS, WRITE_REQUESTS
@@ -79,3 +81,15 @@ def test_an_off_topic_verdict_naming_one_agents_change_becomes_its_task() -> Non
 def test_an_off_topic_verdict_without_a_named_change_stays_off_topic() -> None:
     off = Triage("out_of_scope", "question", 0.9, 0.9, "local", "")
     assert with_requested_task([off], "who won the game last night?", support_roster()) == [off]
+
+
+def test_an_off_topic_message_is_not_handed_to_a_person_nobody_asked_for() -> None:
+    handoff = AIMessage(
+        content="", tool_calls=[{"name": "transfer_to_human", "args": {"summary": "s"}, "id": "c"}]
+    )
+    football = {"intent": "out_of_scope", "messages": [HumanMessage("who won the game?")]}
+    person = {"intent": "out_of_scope", "messages": [HumanMessage("let me talk to a person")]}
+    billing_turn = {"intent": "billing", "messages": [HumanMessage("who won the game?")]}
+    assert unasked_handoff(handoff, football)
+    assert not unasked_handoff(handoff, person)
+    assert not unasked_handoff(handoff, billing_turn)
