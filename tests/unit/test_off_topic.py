@@ -12,6 +12,7 @@ from agents.context import Context
 from agents.guards.nodes import make_guard_output
 from agents.roster import support_roster
 from agents.triage import classify_local, confidently_off_topic
+from agents.turn import with_requested_task
 from app.evaluation.scenarios import load_scenarios
 from app.observability.runtree import RunTreeRecorder
 from graphs.support import compile_graph
@@ -48,6 +49,7 @@ def test_a_confident_off_topic_message_makes_no_model_call(
 
 
 def test_no_scenario_turn_that_is_not_off_topic_is_redirected() -> None:
+    """The graph's decision: the classifier's verdict, after a named change routes the turn."""
     turns = [
         turn.user
         for scenario in load_scenarios()
@@ -55,7 +57,12 @@ def test_no_scenario_turn_that_is_not_off_topic_is_redirected() -> None:
         if turn.user and turn.expect.intent != "out_of_scope"
     ]
     assert len(turns) > 100
-    redirected = [text for text in turns if confidently_off_topic(classify_local(text)[0])]
+    roster = support_roster()
+    redirected = [
+        text
+        for text in turns
+        if confidently_off_topic(with_requested_task(classify_local(text), text, roster)[0])
+    ]
     assert redirected == []
 
 
