@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from agents.arguments import ArgumentRules, Filled, Known
+from agents.slots import HOW_TO
 from conversation.identity import identity_details
 from tools.store import money
 
@@ -111,9 +112,10 @@ def _problem(known: Known, _tool: str) -> Filled | None:
 
 
 def _problem_supported(known: Known, value: Any) -> bool:
-    """A problem the model chose is the one the customer named (the newest); with no problem
-    named at all, the model's is a guess."""
-    return ISSUE_PROBLEMS.get(known.fact("issue") or "") == str(value)
+    """A problem the model chose agrees with the one the customer named, if they named one
+    (with none named, the model's reading of the message stands)."""
+    named = ISSUE_PROBLEMS.get(known.fact("issue") or "")
+    return named is None or named == str(value)
 
 
 def _category(known: Known, tool: str) -> Filled | None:
@@ -189,5 +191,6 @@ def support_argument_rules() -> ArgumentRules:
         grounded={"line": _line_supported, "problem": _problem_supported},
         item_reads={"explain_bill": ("bill_id", _bill_named_now)},
         narrowed={"list_bills": "explain_bill"},
-        questions_instead={"run_diagnostic": ("search_kb", "query")},
+        questions_instead={"run_diagnostic": ("search_kb", "query", "issue")},
+        how_to=HOW_TO,
     )

@@ -9,6 +9,7 @@ where (``agents/slots.py`` ``ARGUMENT_SOURCES``, ``SLOT_QUESTIONS``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -95,10 +96,12 @@ class ArgumentRules:
     )
     """A read tool of one item → its argument, and the item the newest message names
     (``None``: it names none)."""
-    questions_instead: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    questions_instead: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
     """A tool → the tool (and its argument, given the customer's words) that answers a
-    *question* for which the first tool lacks a required value ("How do I set up an eSIM?" is
-    a how-to for the knowledge base, not a fault report to diagnose)."""
+    how-to question instead, unless the fact-sheet slot named third is known ("How do I set
+    up an eSIM?" with no problem reported is for the knowledge base, not a diagnostic)."""
+    how_to: re.Pattern[str] | None = None
+    """The words of a how-to question (for ``questions_instead``)."""
     narrowed: Mapping[str, str] = field(default_factory=dict)
     """A listing tool → the item read (in ``item_reads``) it becomes when the newest message
     names one item ("the charges on my latest bill": that bill, not the list of bills)."""
@@ -210,12 +213,14 @@ def item_read_instead(
 def question_instead(
     call: ToolCall, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
 ) -> ToolCall | None:
-    """The call that answers the customer's question instead of ``call``, which lacks a value
-    nothing determines (see ``ArgumentRules.questions_instead``); ``None``: ask for the value."""
+    """The call that answers the customer's how-to question instead of ``call`` (see
+    ``ArgumentRules.questions_instead``); ``None``: keep ``call``."""
     target = rules.questions_instead.get(call["name"])
-    if target is None or known.act != "question" or target[0] not in tools:
+    if target is None or rules.how_to is None or target[0] not in tools:
         return None
-    name, argument = target
+    name, argument, fault = target
+    if known.fact(fault) is not None or not rules.how_to.search(known.text):
+        return None
     return ToolCall(name=name, args={argument: known.text}, id=call.get("id"), type="tool_call")
 
 
@@ -237,13 +242,14 @@ def fill_reply(
         if tool is None:  # unknown tools get the tool node's own error
             calls.append(call)
             continue
-        result = fill_call(call, tool, known, rules)
-        events += result.events
-        answer = question_instead(call, tools, known, rules) if result.call is None else None
+        answer = question_instead(call, tools, known, rules)
         if answer is not None:
             calls.append(answer)
-            events.append(f"a question, not a {call['name']}: {answer['name']}")
-        elif result.call is None:
+            events.append(f"a how-to question, not a {call['name']}: {answer['name']}")
+            continue
+        result = fill_call(call, tool, known, rules)
+        events += result.events
+        if result.call is None:
             asked = asked or result
         else:
             calls.append(result.call)

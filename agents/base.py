@@ -18,7 +18,7 @@ from agents.dialog import off_topic_redirect
 from agents.models import chat_model
 from agents.prompting import build_prompt
 from agents.proposals import proposed_write, requested_write
-from agents.slots import PERSON_REQUEST, WRITE_PROPOSALS, WRITE_REQUESTS
+from agents.slots import HOW_TO, PERSON_REQUEST, WRITE_PROPOSALS, WRITE_REQUESTS
 from agents.spec import AgentSpec
 from agents.state import HeldCall, SupportState
 from conversation.stack import top
@@ -138,8 +138,9 @@ def write_to_quote(
     """The write tool whose quote should replace ``reply``, and why (``None``: keep it).
 
     Two cases: the reply asks yes/no about a change in free text (that would bypass the
-    confirmation step), or the customer's request names a change and the reply, in the
-    turn's first round, makes no change (a small model reaches for a read: "pay my overdue
+    confirmation step), or the customer's request (or a question that is no how-to: "can I
+    settle the late one now?") names a change and the reply, in the turn's first round,
+    makes no change (a small model reaches for a read: "pay my overdue
     bill" → the overdue check, "open a ticket" → a handoff).
     """
     usable = [t for t in usable_tools(spec, state, context) if t.name in spec.write_tools]
@@ -147,12 +148,16 @@ def write_to_quote(
         tool = proposed_write(reply.content, usable, WRITE_PROPOSALS)
         if tool is not None:
             return tool, "free-text yes/no"
-    if state.get("act") != "request" or tool_rounds(state, spec.name) > 0:
+    text = last_user_text(state)
+    asked = state.get("act") == "request" or (
+        state.get("act") == "question" and not HOW_TO.search(text)
+    )
+    if not asked or tool_rounds(state, spec.name) > 0:
         return None, ""
     called = {call["name"] for call in reply.tool_calls}
     if called & (spec.write_tools - {HANDOFF_TOOL}):
         return None, ""
-    tool = requested_write(last_user_text(state), usable, WRITE_REQUESTS)
+    tool = requested_write(text, usable, WRITE_REQUESTS)
     if tool is None or tool.name in called:
         return None, ""
     return tool, "requested change"

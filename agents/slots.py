@@ -150,8 +150,10 @@ WRITE_REQUESTS = {
         r"\bpayment (?:link|request)\b|\blink\b.*\bpay\b|\bpay\b.*\blink\b", re.I
     ),
     "make_payment": re.compile(
-        r"\bpay\b(?:\s+\S+){0,3}?\s+(?:bills?|balance|it|off|now|B\d+|(?:what|everything) i owe)\b"
-        r"|\bpay\b.*\boverdue\b",
+        r"\b(?:pay|settle|clear)\b(?:\s+\S+){0,3}?\s+"
+        r"(?:bills?|balance|it|off|now|B\d+|(?:what|everything) i owe"
+        r"|(?:the )?(?:late|overdue) one)\b"
+        r"|\b(?:pay|settle|clear)\b.*\b(?:overdue|late)\b",
         re.I,
     ),
     "change_plan": re.compile(
@@ -180,6 +182,13 @@ PERSON_REQUEST = re.compile(
     re.IGNORECASE,
 )
 """Words of a message that asks for a person (a handoff for an off-topic message needs them)."""
+HOW_TO = re.compile(
+    r"^\W*how (?:do|can|should|would) (?:i|you|we)\b|\bhow to\b|\bwhat(?:'s| is| are) the steps\b"
+    r"|\b(?:set ?up|install|activate|configure|transfer|move)\b.*\b(?:e-?sim|sim|phone|number)\b"
+    r".*\?",
+    re.IGNORECASE,
+)
+"""A how-to question: the knowledge base answers it; it reports no fault."""
 CALL_SLOTS = {"new_plan_id": "requested_plan", "bill_id": "bill", "line": "line"}
 """Tool arguments → the task slot they fill (a pending write's frame names what it will do)."""
 

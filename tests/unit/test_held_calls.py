@@ -141,20 +141,17 @@ def test_a_how_to_question_with_no_problem_named_goes_to_the_knowledge_base() ->
     ]
 
 
-def test_a_fault_report_with_no_problem_named_asks_for_the_problem_and_holds_the_call() -> None:
-    known = Known(
-        facts={}, turn=2, text="my phone acts up", account=Account(None, ""), act="request"
-    )
-    guess = {"name": "run_diagnostic", "args": {"problem": "no_service"}, "id": "c"}
+def test_with_no_problem_named_the_models_reading_stands() -> None:
+    text = "cant send photos in texts anymore?? whats wrong"
+    known = Known(facts={}, turn=2, text=text, account=Account(None, ""), act="question")
+    call = {"name": "run_diagnostic", "args": {"problem": "mms"}, "id": "c"}
+    tools = {"run_diagnostic": run_diagnostic, "search_kb": search_kb}
     filling = fill_reply(
-        AIMessage(content="", tool_calls=[guess]),
-        {"run_diagnostic": run_diagnostic},
-        known,
-        support_argument_rules(),
+        AIMessage(content="", tool_calls=[call]), tools, known, support_argument_rules()
     )
-    assert filling.message.tool_calls == []
-    assert filling.question is not None and "problem" in filling.question
-    assert filling.held is not None and filling.held["slot"] == "problem"
+    assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
+        ("run_diagnostic", {"problem": "mms"})
+    ]
 
 
 def test_in_the_graph_the_answer_to_which_line_runs_the_held_diagnostic() -> None:

@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from agents.base import unasked_handoff
 from agents.proposals import proposed_write, requested_write
 from agents.roster import support_roster
-from agents.slots import WRITE_PROPOSALS, WRITE_REQUESTS
+from agents.slots import HOW_TO, WRITE_PROPOSALS, WRITE_REQUESTS
 from agents.triage import Triage
 from agents.turn import with_requested_task
 from tools import billing, plans, tech_support
@@ -32,6 +32,7 @@ WRITES = [*billing.WRITE_TOOLS, *plans.WRITE_TOOLS, *tech_support.WRITE_TOOLS]
         ("im almost out, top me up with 1 gig", "refuel_data"),
         ("turn on roaming for my trip", "toggle_roaming"),
         ("text me a payment link", "send_payment_request"),
+        ("can i just settle the late one right now", "make_payment"),
         ("can you send me a link so I can pay B20003 myself later?", "send_payment_request"),
     ],
 )
@@ -93,3 +94,17 @@ def test_an_off_topic_message_is_not_handed_to_a_person_nobody_asked_for() -> No
     assert unasked_handoff(handoff, football)
     assert not unasked_handoff(handoff, person)
     assert not unasked_handoff(handoff, billing_turn)
+
+
+@pytest.mark.parametrize(
+    ("text", "how_to"),
+    [
+        ("How do I set up an eSIM on my phone?", True),
+        ("how can I pay my bill online?", True),
+        ("how to turn on roaming", True),
+        ("can i just settle the late one right now", False),
+        ("cant send photos in texts anymore?? whats wrong", False),
+    ],
+)
+def test_a_how_to_question_is_told_from_a_request_in_question_form(text: str, how_to: bool) -> None:
+    assert bool(HOW_TO.search(text)) is how_to
