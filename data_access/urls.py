@@ -61,6 +61,11 @@ class DatabaseUrl:
         one copy of each table), as opposed to a local file."""
         return self.kind == "postgresql"
 
+    @property
+    def libpq(self) -> str:
+        """A PostgreSQL URL as libpq and psycopg take it (``postgresql://...``)."""
+        return "postgresql://" + self.raw.split("://", 1)[1]
+
     def sqlalchemy_url(self) -> URL:
         """The URL for ``create_engine`` (PostgreSQL through psycopg 3)."""
         if self.kind == "postgresql":
