@@ -10,6 +10,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -65,18 +66,27 @@ def _postgres_saver(url: DatabaseUrl) -> Iterator[BaseCheckpointSaver]:
         pool.close()
 
 
-@contextmanager
-def _sqlite_saver(url: DatabaseUrl) -> Iterator[BaseCheckpointSaver]:
-    """``SqliteSaver`` on one connection (WAL + a busy timeout let processes share the file)."""
+def sqlite_saver(path: Path | None, synchronous: str = "FULL") -> SqliteSaver:
+    """``SqliteSaver`` on one connection to ``path`` (``None``: in memory); WAL and a busy
+    timeout let processes share the file. ``synchronous="NORMAL"`` skips the fsync per commit
+    (still safe against process crashes). Close it with ``saver.conn.close()``."""
     target = ":memory:"
-    if url.path is not None:
-        url.path.parent.mkdir(parents=True, exist_ok=True)
-        target = str(url.path)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = str(path)
     conn = sqlite3.connect(target, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
+    saver = SqliteSaver(conn)
+    saver.setup()
+    return saver
+
+
+@contextmanager
+def _sqlite_saver(url: DatabaseUrl) -> Iterator[BaseCheckpointSaver]:
+    """``sqlite_saver`` on the URL's file, closed on exit."""
+    saver = sqlite_saver(url.path)
     try:
-        saver = SqliteSaver(conn)
-        saver.setup()
         yield saver
     finally:
-        conn.close()
+        saver.conn.close()
