@@ -15,6 +15,7 @@ __all__ = [
     "RedisError",
     "RedisUrlError",
     "check_redis_url",
+    "is_redis_url",
     "ping_redis",
     "redis_client",
 ]
@@ -26,6 +27,11 @@ _REDIS_URL = re.compile(r"^(redis|rediss|unix)://.+")
 
 class RedisUrlError(ValueError):
     """A Redis URL is malformed (one-line message with the fix)."""
+
+
+def is_redis_url(url: str) -> bool:
+    """Whether ``url`` names a Redis server (``redis://``, ``rediss://`` or ``unix://``)."""
+    return bool(_REDIS_URL.match(url.strip()))
 
 
 def check_redis_url(url: str, what: str = "Redis") -> str:

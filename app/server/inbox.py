@@ -230,13 +230,11 @@ class Inbox:
 
     def unfinished_or_sent(self, thread_id: str, client_id: str | None) -> bool:
         """Whether the thread has unfinished entries, or an entry with ``client_id``."""
+        wanted = INBOX.c.status.in_(PENDING)
+        if client_id is not None:  # (``== None`` would match every entry without an id)
+            wanted = wanted | (INBOX.c.client_id == client_id)
         rows = self._rows(
-            select(INBOX.c.seq)
-            .where(
-                INBOX.c.thread_id == thread_id,
-                INBOX.c.status.in_(PENDING) | (INBOX.c.client_id == client_id),
-            )
-            .limit(1)
+            select(INBOX.c.seq).where(INBOX.c.thread_id == thread_id, wanted).limit(1)
         )
         return bool(rows)
 
