@@ -209,9 +209,7 @@ class Transcript:
                 .order_by(table.c.seq)
             )
         if not rows:
-            raise UnknownThread(
-                f"no transcript for thread {thread_id!r} in {self.db.url.redacted}"
-            )
+            raise UnknownThread(f"no transcript for thread {thread_id!r} in {self.db.url.redacted}")
         return (from_row(row) for row in rows)
 
     def delete_thread(self, thread_id: str) -> None:

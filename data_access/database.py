@@ -105,9 +105,9 @@ class Tx:
         if not rows:
             return
         if isinstance(statement, str):
-            self._run(statement, [tuple(row) for row in rows])  # type: ignore[arg-type]
+            self._run(statement, [tuple(row) for row in rows])
         else:
-            self._run(statement, [dict(row) for row in rows])  # type: ignore[call-overload]
+            self._run(statement, [dict(row) for row in rows])
 
     def all(self, statement: Executable | str, params: Params | None = None) -> list[Row]:
         """Every row of a query (or of a statement's ``RETURNING``)."""

@@ -177,7 +177,10 @@ class Catalogue:
         tx.executemany(
             insert(BOOKS),
             [
-                {**{c: entry[c] for c in columns}, "price_cents": round(float(entry["price"]) * 100)}
+                {
+                    **{c: entry[c] for c in columns},
+                    "price_cents": round(float(entry["price"]) * 100),
+                }
                 for entry in entries
             ],
         )

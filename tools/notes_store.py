@@ -28,7 +28,6 @@ from sqlalchemy import (
 
 from conversation.paths import data_dir
 from data_access import (
-    Database,
     DatabaseUnavailable,
     DatabaseUrlError,
     JsonText,

@@ -72,24 +72,26 @@ DIALECT_NAMES = {"postgresql": "postgres", "sqlite": "sqlite"}
 def _line_query() -> Select[Any]:
     """Lines joined with their plan and device (the columns ``_line_from_joined`` reads)."""
     lines, plans, devices = schema.lines, schema.plans, schema.devices
-    return select(
-        lines,
-        plans.c.name,
-        plans.c.monthly_price_cents,
-        plans.c.data_gb,
-        plans.c.roaming_zone,
-        plans.c.roaming_day_pass_cents,
-        plans.c.supports_5g.label("plan_5g"),
-        plans.c.description,
-        devices.c.model,
-        devices.c.esim_supported,
-        devices.c.supports_5g.label("device_5g"),
-        devices.c.sim_type,
-        devices.c.mms_settings_ok,
-        devices.c.apn_ok,
-        devices.c.network_mode,
-    ).join_from(lines, plans, plans.c.plan_id == lines.c.plan_id).join_from(
-        lines, devices, devices.c.device_id == lines.c.device_id
+    return (
+        select(
+            lines,
+            plans.c.name,
+            plans.c.monthly_price_cents,
+            plans.c.data_gb,
+            plans.c.roaming_zone,
+            plans.c.roaming_day_pass_cents,
+            plans.c.supports_5g.label("plan_5g"),
+            plans.c.description,
+            devices.c.model,
+            devices.c.esim_supported,
+            devices.c.supports_5g.label("device_5g"),
+            devices.c.sim_type,
+            devices.c.mms_settings_ok,
+            devices.c.apn_ok,
+            devices.c.network_mode,
+        )
+        .join_from(lines, plans, plans.c.plan_id == lines.c.plan_id)
+        .join_from(lines, devices, devices.c.device_id == lines.c.device_id)
     )
 
 

@@ -112,9 +112,7 @@ class WriteJournal:
     def confirmation(self, tool_call_id: str) -> Confirmation | None:
         """Return what the customer was asked to confirm for a tool call, if anything."""
         with self.db.read() as tx:
-            row = tx.one(
-                select(confirmations).where(confirmations.c.tool_call_id == tool_call_id)
-            )
+            row = tx.one(select(confirmations).where(confirmations.c.tool_call_id == tool_call_id))
         if row is None:
             return None
         return Confirmation(

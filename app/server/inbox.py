@@ -197,9 +197,7 @@ class Inbox:
     def ahead_of(self, thread_id: str, seq: int) -> int:
         """How many unfinished entries come before ``seq``."""
         with self.db.read() as tx:
-            count = tx.scalar(
-                select(func.count()).where(_pending(thread_id), INBOX.c.seq < seq)
-            )
+            count = tx.scalar(select(func.count()).where(_pending(thread_id), INBOX.c.seq < seq))
         return int(count or 0)
 
     def history(self, thread_id: str, limit: int = 200) -> list[Entry]:
@@ -228,9 +226,18 @@ class Inbox:
         )
         return _entry(rows[0]) if rows else None
 
+    def stale_threads(self, idle_since: float) -> list[str]:
+        """Threads with unfinished entries untouched since ``idle_since`` (Unix time)."""
+        rows = self._rows(
+            select(INBOX.c.thread_id)
+            .where(INBOX.c.status.in_(PENDING), INBOX.c.updated_at < idle_since)
+            .distinct()
+        )
+        return [row["thread_id"] for row in rows]
+
     def unfinished_or_sent(self, thread_id: str, client_id: str | None) -> bool:
         """Whether the thread has unfinished entries, or an entry with ``client_id``."""
-        wanted = INBOX.c.status.in_(PENDING)
+        wanted: Any = INBOX.c.status.in_(PENDING)
         if client_id is not None:  # (``== None`` would match every entry without an id)
             wanted = wanted | (INBOX.c.client_id == client_id)
         rows = self._rows(

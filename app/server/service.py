@@ -295,21 +295,14 @@ class Service:
     async def sweep(self) -> int:
         """Finish orphaned inbox entries (crashed worker, gone client); return the thread count."""
         stale_after = max(2 * self.settings.janitor_interval, 10.0)
-        rows = await self.in_db_thread(
-            lambda: self.db.rows(
-                "SELECT DISTINCT thread_id FROM sb_inbox WHERE status IN ('queued', 'running') "
-                "AND updated_at < ?",
-                (time.time() - stale_after,),
-            )
-        )
-        for row in rows:
-            thread_id = row["thread_id"]
+        threads = await self.in_db_thread(self.inbox.stale_threads, time.time() - stale_after)
+        for thread_id in threads:
             try:
                 info = await self.in_db_thread(self.registry.get, thread_id)
                 await self.in_turn_thread(self.runner.attempt, thread_id, info.customer_id, None)
             except Exception as error:  # one bad thread must not stop the others' recovery
                 log.warning("Sweep of thread %s failed: %s", thread_id, error)
-        return len(rows)
+        return len(threads)
 
     def demo_customers(self) -> list[DemoCustomer]:
         """Customers of the telco store (dev-mode sign-in list)."""

@@ -25,7 +25,10 @@ def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
             yield box
         return
     postgres_url = request.getfixturevalue("postgres_url")
-    with scratch_database(postgres_url, "switchboard_inbox") as url, closing(open_database(url)) as db:
+    with (
+        scratch_database(postgres_url, "switchboard_inbox") as url,
+        closing(open_database(url)) as db,
+    ):
         box = Inbox(db)
         box.setup()
         yield box

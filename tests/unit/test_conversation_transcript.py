@@ -90,7 +90,7 @@ def test_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unsupported_url_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="(?i)unsupported transcript URL"):
+    with pytest.raises(ValueError, match=r"(?i)unsupported transcript URL"):
         open_transcript("mysql://u@h/db")
 
 
