@@ -61,6 +61,26 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(original).__name__
 
 
+def insert_ignore(kind: Kind, table: Table, conflict: Sequence[str] | None = None) -> Insert:
+    """``INSERT`` for ``kind`` that skips rows whose key (or ``conflict`` columns) exist."""
+    module = postgresql if kind == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=conflict)
+
+
+def upsert(
+    kind: Kind,
+    table: Table,
+    conflict: Sequence[str],
+    update: Callable[[Any], Mapping[str, Any]],
+) -> Insert:
+    """``INSERT`` for ``kind`` that updates the row on a ``conflict`` key instead."""
+    module = postgresql if kind == "postgresql" else sqlite
+    statement = module.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=conflict, set_=dict(update(statement.excluded))
+    )
+
+
 class Tx:
     """Statements on one connection: inside a transaction, or one by one for ``Database.read``.
 
@@ -137,7 +157,7 @@ class Tx:
 
     def insert_ignore(self, table: Table, conflict: Sequence[str] | None = None) -> Insert:
         """``INSERT`` that skips rows whose key (or the ``conflict`` columns) already exist."""
-        return self._insert(table).on_conflict_do_nothing(index_elements=conflict)
+        return insert_ignore(self._kind, table, conflict)
 
     def upsert(
         self,
@@ -147,14 +167,7 @@ class Tx:
     ) -> Insert:
         """``INSERT`` that updates the existing row on a ``conflict`` key instead;
         ``update(excluded)`` gives the new column values (``excluded``: the proposed row)."""
-        statement = self._insert(table)
-        return statement.on_conflict_do_update(
-            index_elements=conflict, set_=dict(update(statement.excluded))
-        )
-
-    def _insert(self, table: Table) -> Any:
-        module = postgresql if self._kind == "postgresql" else sqlite
-        return module.insert(table)
+        return upsert(self._kind, table, conflict, update)
 
     def has_table(self, name: str) -> bool:
         """Whether the table exists (in the search path on PostgreSQL)."""
@@ -252,6 +265,19 @@ class Database:
         """A write transaction: committed on success, rolled back on error."""
         with self._turn(), self.engine.begin() as conn:
             yield Tx(conn, self.url.kind)
+
+    def insert_ignore(self, table: Table, conflict: Sequence[str] | None = None) -> Insert:
+        """``Tx.insert_ignore`` built ahead of a transaction (for statements made once)."""
+        return insert_ignore(self.url.kind, table, conflict)
+
+    def upsert(
+        self,
+        table: Table,
+        conflict: Sequence[str],
+        update: Callable[[Any], Mapping[str, Any]],
+    ) -> Insert:
+        """``Tx.upsert`` built ahead of a transaction (for statements made once)."""
+        return upsert(self.url.kind, table, conflict, update)
 
     def try_session_lock(self, key: int) -> SessionLock | None:
         """The session advisory lock ``key``, or ``None`` at once when another session holds
