@@ -24,8 +24,10 @@ Params = Sequence[Any] | Mapping[str, Any]
 _READ_ONLY = "switchboard_autocommit"
 """Execution option of a read connection: statements run on their own, no BEGIN."""
 _SQLITE_PRAGMAS = ("PRAGMA busy_timeout=30000", "PRAGMA foreign_keys=ON")
-_SQLITE_FILE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
-"""WAL lets several processes share a file; NORMAL sync is durable across process crashes."""
+_SQLITE_FILE_PRAGMAS = ("PRAGMA synchronous=NORMAL",)
+"""Per connection: in WAL mode, NORMAL sync is durable across process crashes. WAL itself is
+a property of the file, switched on once when the ``Database`` opens (switching it on every
+connection fails with "database is locked" while another connection writes)."""
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -238,6 +240,8 @@ class Database:
         try:
             with self.read() as tx:
                 tx.scalar("SELECT 1")
+                if self.url.path is not None and str(tx.scalar("PRAGMA journal_mode")) != "wal":
+                    tx.scalar("PRAGMA journal_mode=WAL")  # lets several processes share the file
         except (OperationalError, DBAPIError) as error:
             self.engine.dispose()
             if self.url.shared:
