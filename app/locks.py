@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-import redis
-from psycopg_pool import ConnectionPool
+from data_access import SessionLock, open_database, parse_database_url
+from data_access.kv import LockNotOwnedError, RedisError, redis_client
+
+log = logging.getLogger("switchboard.locks")
 
 LOCK_BACKEND_ENV = "SWITCHBOARD_LOCK_BACKEND"
 REDIS_URL_ENV = "SWITCHBOARD_REDIS_URL"
@@ -115,78 +117,29 @@ class LocalLocks:
         """Nothing to release."""
 
 
-class _PostgresLease:
-    """A session-level advisory lock held on one pooled connection until release."""
-
-    def __init__(self, pool: Any, conn: Any, key: int) -> None:
-        self._pool = pool
-        self._conn = conn
-        self._key = key
-
-    def release(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        try:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
-        except Exception:
-            # A broken connection has already dropped its session locks; the pool discards it.
-            pass
-        finally:
-            self._pool.putconn(conn)
-
-
 class PostgresLocks:
     """Session-level advisory locks; a killed holder's connection closes and frees its lock."""
 
     backend = "postgres"
 
     def __init__(self, url: str, max_size: int = 16) -> None:
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=False
-        )
-        self._pool.open(wait=True, timeout=10)
+        self._db = open_database(url, "SWITCHBOARD_DATABASE_URL", pool_size=max_size)
 
-    def try_acquire(self, thread_id: str) -> Lease | None:
+    def try_acquire(self, thread_id: str) -> SessionLock | None:
         """The lease, or ``None`` when another session (any process) holds the lock."""
-        key = lock_key(thread_id)
-        conn = self._pool.getconn()
-        try:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        except BaseException:
-            self._pool.putconn(conn)
-            raise
-        if not (row and row[0]):
-            self._pool.putconn(conn)
-            return None
-        return _PostgresLease(self._pool, conn, key)
+        return self._db.try_session_lock(lock_key(thread_id))
 
     def close(self) -> None:
         """Close the pool (held locks are freed with their connections)."""
-        self._pool.close()
-
-
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
+        self._db.close()
 
 
 class _RedisLease:
-    """A Redis key holding this lease's random token; renewed while held."""
+    """A held redis-py ``Lock``; renewed by its owner's background thread while held."""
 
-    def __init__(self, owner: RedisLocks, key: str, token: str) -> None:
+    def __init__(self, owner: RedisLocks, lock: Any) -> None:
         self._owner = owner
-        self.key = key
-        self.token = token
+        self.lock = lock
         self._held = True
 
     def release(self) -> None:
@@ -196,30 +149,33 @@ class _RedisLease:
 
 
 class RedisLocks:
-    """``SET NX PX`` locks with a per-lease token; one background thread renews held leases."""
+    """redis-py ``Lock`` per thread (``SET NX PX`` with a random token, token-checked release);
+    one background thread ``reacquire``s every held lock, so a lease lives while its holder
+    does and expires ``ttl_ms`` after a crash."""
 
     backend = "redis"
 
     def __init__(self, url: str, ttl_ms: int = REDIS_TTL_MS) -> None:
-        self._client = redis.Redis.from_url(url)
+        self._client = redis_client(url)
         self._client.ping()
-        self._ttl_ms = ttl_ms
-        self._renew = self._client.register_script(_RENEW)
-        self._release = self._client.register_script(_RELEASE)
+        self._ttl_s = ttl_ms / 1000
         self._mutex = threading.Lock()
-        self._held: dict[str, _RedisLease] = {}
+        self._held: dict[int, _RedisLease] = {}
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
     def try_acquire(self, thread_id: str) -> Lease | None:
         """The lease, or ``None`` when another holder's key is still alive."""
-        key = f"switchboard:turn-lock:{thread_id}"
-        token = uuid.uuid4().hex
-        if not self._client.set(key, token, nx=True, px=self._ttl_ms):
+        lock = self._client.lock(
+            f"switchboard:turn-lock:{thread_id}",
+            timeout=self._ttl_s,
+            thread_local=False,  # the renewer thread and the releasing thread share the token
+        )
+        if not lock.acquire(blocking=False):
             return None
-        lease = _RedisLease(self, key, token)
+        lease = _RedisLease(self, lock)
         with self._mutex:
-            self._held[token] = lease
+            self._held[id(lease)] = lease
             self._start_renewer()
         return lease
 
@@ -231,19 +187,24 @@ class RedisLocks:
             self._renewer.start()
 
     def _renew_loop(self) -> None:
-        while not self._stop.wait(self._ttl_ms / 3000):
+        while not self._stop.wait(self._ttl_s / 3):
             with self._mutex:
                 leases = list(self._held.values())
             for lease in leases:
                 try:
-                    self._renew(keys=[lease.key], args=[lease.token, self._ttl_ms])
-                except Exception:  # a Redis hiccup: the next round retries before the TTL
+                    lease.lock.reacquire()
+                except LockNotOwnedError:
+                    log.warning("A turn lock expired while held: %s", lease.lock.name)
+                except RedisError:  # a Redis hiccup: the next round retries before the TTL
                     continue
 
     def _free(self, lease: _RedisLease) -> None:
         with self._mutex:
-            self._held.pop(lease.token, None)
-        self._release(keys=[lease.key], args=[lease.token])
+            self._held.pop(id(lease), None)
+        try:
+            lease.lock.release()
+        except LockNotOwnedError:  # it expired, and maybe another holder has it now
+            log.warning("A turn lock had expired before its release: %s", lease.lock.name)
 
     def close(self) -> None:
         """Stop renewing and close the client."""
@@ -263,7 +224,7 @@ def lock_backend(database_url: str, redis_url: str) -> str:
         return chosen
     if redis_url:
         return "redis"
-    if database_url.startswith(("postgresql://", "postgres://")):
+    if database_url.strip() and parse_database_url(database_url).shared:
         return "postgres"
     return "local"
 
@@ -281,7 +242,7 @@ def open_locks(
             )
         return RedisLocks(redis_url)
     if backend == "postgres":
-        if not database_url.startswith(("postgresql://", "postgres://")):
+        if not (database_url.strip() and parse_database_url(database_url).shared):
             raise ValueError(
                 f"{LOCK_BACKEND_ENV}=postgres needs SWITCHBOARD_DATABASE_URL=postgresql://..."
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -10,7 +9,8 @@ from pathlib import Path
 from app.runtime import GRAPHS, SetupError
 from app.server.settings import TRUE_WORDS, SettingsError, parse_policy, parse_rate, parse_tokens
 from app.session import DURABILITIES
-from benchmarks._triage_data import CLINC_FILE
+from data_access import DatabaseUrlError, parse_database_url
+from data_access.kv import RedisUrlError, check_redis_url
 from llm.errors import ModelConfigError
 from llm.factory import make_base_model
 
@@ -18,7 +18,8 @@ Check = Callable[[str, str], None]
 """Raises ``SetupError`` naming the setting and the fix when ``(name, raw value)`` is bad."""
 
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-_URL_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
+CLINC_FILE = "clinc150_train_val.json"
+"""The CLINC150 file ``SWITCHBOARD_CLINC_DIR`` must hold (the triage benchmark reads it)."""
 
 
 def _bad(name: str, raw: str, problem: str, fix: str) -> SetupError:
@@ -76,20 +77,26 @@ def switch(name: str, raw: str) -> None:
 
 
 def database_url(name: str, raw: str) -> None:
-    """A PostgreSQL or SQLite URL."""
-    if not raw.startswith(_URL_SCHEMES) or raw in _URL_SCHEMES:
+    """A PostgreSQL or SQLite URL (as the data-access layer parses it)."""
+    try:
+        parse_database_url(raw, name)
+    except DatabaseUrlError:
         raise _bad(
             name,
             raw,
             "is not a database URL",
             "use postgresql://user@host:5432/db or sqlite:///path/to/file.sqlite, or unset it",
-        )
+        ) from None
 
 
 def redis_url(name: str, raw: str) -> None:
     """A Redis URL."""
-    if not re.match(r"^(redis|rediss|unix)://.+", raw):
-        raise _bad(name, raw, "is not a Redis URL", "use redis://host:6379/0, or unset it")
+    try:
+        check_redis_url(raw, name)
+    except RedisUrlError:
+        raise _bad(
+            name, raw, "is not a Redis URL", "use redis://host:6379/0, or unset it"
+        ) from None
 
 
 def model(name: str, raw: str) -> None:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import psycopg
+from sqlalchemy import Column, Double, MetaData, Table, Text, insert, select, update
 
-from app.stores import database_url, is_postgres, sqlite_path
+from app.stores import server_database_url
+from data_access import Database, ensure_tables, open_database
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sb_threads (
-    thread_id TEXT PRIMARY KEY,
-    customer_id TEXT,
-    graph TEXT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
+METADATA = MetaData()
+THREADS = Table(
+    "sb_threads",
+    METADATA,
+    Column("thread_id", Text, primary_key=True),
+    Column("customer_id", Text),
+    Column("graph", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
 )
-"""
 
 
 class UnknownThread(LookupError):
@@ -47,73 +45,38 @@ class ThreadInfo:
 class ThreadRegistry:
     """Threads and their owners, in the configured database (SQLite file or Postgres)."""
 
-    def __init__(self, url: str | None = None, pool: Any = None) -> None:
-        self.url = database_url(url)
-        self._ready = False
-        self._pool = pool
-        """Optional psycopg connection pool (autocommit) to reuse on Postgres."""
-
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
-        if is_postgres(self.url) and self._pool is not None:
-            with self._pool.connection() as conn:
-                yield conn
-            return
-        if is_postgres(self.url):
-            with psycopg.connect(self.url, autocommit=True) as conn:
-                yield conn
-            return
-        path = sqlite_path("checkpoints.sqlite")
-        if self.url.startswith("sqlite:///"):
-            path = type(path)(self.url.removeprefix("sqlite:///"))
-        conn = sqlite3.connect(str(path), timeout=30)
-        try:
-            yield conn
-            conn.commit()
-        finally:
-            conn.close()
-
-    def _sql(self, query: str) -> str:
-        return query.replace("?", "%s") if is_postgres(self.url) else query
-
-    def _execute(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._connect() as conn:
-            if not self._ready:
-                if is_postgres(self.url):  # concurrent first use races on the catalog
-                    with conn.transaction():
-                        conn.execute("SELECT pg_advisory_xact_lock(7104552)")
-                        conn.execute(SCHEMA)
-                else:
-                    conn.execute(SCHEMA)
-                self._ready = True
-            cursor = conn.execute(self._sql(query), params)
-            rows = cursor.fetchall() if cursor.description else []
-            return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+    def __init__(self, url: str | None = None, db: Database | None = None) -> None:
+        self._owned = db is None
+        self.db = db if db is not None else open_database(server_database_url(url), "database")
+        self.url = self.db.url.raw
+        ensure_tables(self.db, "threads", METADATA)
 
     def create(self, customer_id: str | None, graph: str = "support", thread_id: str = "") -> str:
         """Register a new thread and return its id."""
         thread_id = thread_id or uuid.uuid4().hex[:12]
         now = time.time()
-        self._execute(
-            "INSERT INTO sb_threads (thread_id, customer_id, graph, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (thread_id, customer_id, graph, now, now),
-        )
+        with self.db.transaction() as tx:
+            tx.execute(
+                insert(THREADS).values(
+                    thread_id=thread_id,
+                    customer_id=customer_id,
+                    graph=graph,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         return thread_id
 
     def get(self, thread_id: str) -> ThreadInfo:
         """The thread ``thread_id``, or ``UnknownThread``."""
-        rows = self._execute(
-            "SELECT thread_id, customer_id, graph, created_at, updated_at FROM sb_threads "
-            "WHERE thread_id = ?",
-            (thread_id,),
-        )
-        if not rows:
+        with self.db.read() as tx:
+            row = tx.one(select(THREADS).where(THREADS.c.thread_id == thread_id))
+        if row is None:
             raise UnknownThread(
                 f"Unknown thread {thread_id!r}. Start a new conversation without --thread, "
                 "or list your threads with `switchboard threads`."
             )
-        return ThreadInfo(*rows[0])
+        return ThreadInfo(**row)
 
     def authorize(self, thread_id: str, customer_id: str | None) -> ThreadInfo:
         """The thread, if ``customer_id`` owns it; ``ThreadForbidden`` otherwise."""
@@ -124,21 +87,25 @@ class ThreadRegistry:
 
     def touch(self, thread_id: str) -> None:
         """Record activity on a thread."""
-        self._execute(
-            "UPDATE sb_threads SET updated_at = ? WHERE thread_id = ?", (time.time(), thread_id)
-        )
+        with self.db.read() as tx:
+            tx.execute(
+                update(THREADS)
+                .where(THREADS.c.thread_id == thread_id)
+                .values(updated_at=time.time())
+            )
 
     def list(self, customer_id: str | None = None, graph: str | None = None) -> list[ThreadInfo]:
         """Threads, newest first, optionally only one customer's or one graph's."""
-        query = "SELECT thread_id, customer_id, graph, created_at, updated_at FROM sb_threads"
-        clauses, params = [], []
+        query = select(THREADS)
         if customer_id is not None:
-            clauses.append("customer_id = ?")
-            params.append(customer_id)
+            query = query.where(THREADS.c.customer_id == customer_id)
         if graph is not None:
-            clauses.append("graph = ?")
-            params.append(graph)
-        if clauses:
-            query += " WHERE " + " AND ".join(clauses)
-        query += " ORDER BY updated_at DESC"
-        return [ThreadInfo(*row) for row in self._execute(query, tuple(params))]
+            query = query.where(THREADS.c.graph == graph)
+        with self.db.read() as tx:
+            rows = tx.all(query.order_by(THREADS.c.updated_at.desc()))
+        return [ThreadInfo(**row) for row in rows]
+
+    def close(self) -> None:
+        """Close the registry's own database connections (not a database it was given)."""
+        if self._owned:
+            self.db.close()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 
 from conversation.tokens import TokenCounter, message_text
+from data_access import Database, file_url, open_database
 
 
 @dataclass
@@ -133,6 +134,10 @@ class CheckpointMeter:
     thread_id: str
     _seen: dict[str, int] = field(default_factory=lambda: {"checkpoints": 0, "writes": 0})
     total: int = 0
+    _db: Database = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._db = open_database(file_url(Path(self.path)), "checkpoint file")
 
     def new_bytes(self) -> int:
         """Bytes written since the previous call (rows are append-only, read by rowid)."""
@@ -143,9 +148,10 @@ class CheckpointMeter:
             "WHERE thread_id = ? AND rowid > ?",
         }
         added = 0
-        with sqlite3.connect(self.path) as conn:
+        with self._db.read() as tx:
             for table, sql in queries.items():
-                last, size = conn.execute(sql, (self.thread_id, self._seen[table])).fetchone()
+                row = tx.one(sql, (self.thread_id, self._seen[table])) or {}
+                last, size = tuple(row.values()) or (None, None)
                 if last is not None:
                     self._seen[table] = last
                     added += int(size or 0)
@@ -154,15 +160,15 @@ class CheckpointMeter:
 
     def clone(self, checkpoint_id: str, thread_id: str) -> None:
         """Copy one checkpoint (and its pending writes) to a new thread, as its only one."""
-        with sqlite3.connect(self.path) as conn:
-            conn.execute(
+        with self._db.transaction() as tx:
+            tx.execute(
                 "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
                 "parent_checkpoint_id, type, checkpoint, metadata) SELECT ?, checkpoint_ns, "
                 "checkpoint_id, NULL, type, checkpoint, metadata FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_id = ?",
                 (thread_id, self.thread_id, checkpoint_id),
             )
-            conn.execute(
+            tx.execute(
                 "INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, "
                 "channel, type, value, task_path) SELECT ?, checkpoint_ns, checkpoint_id, "
                 "task_id, idx, channel, type, value, task_path FROM writes "
@@ -172,10 +178,10 @@ class CheckpointMeter:
 
     def latest_checkpoint_bytes(self) -> int:
         """Size of the thread's newest checkpoint (checkpoint + metadata blobs)."""
-        with sqlite3.connect(self.path) as conn:
-            row = conn.execute(
+        with self._db.read() as tx:
+            size = tx.scalar(
                 "SELECT LENGTH(checkpoint) + LENGTH(metadata) FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1",
                 (self.thread_id,),
-            ).fetchone()
-        return int(row[0]) if row else 0
+            )
+        return int(size) if size is not None else 0

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from app.settings_check import CLINC_FILE
 from conversation.paths import repo_root
 
-CLINC_FILE = "clinc150_train_val.json"
 BILLING_INTENTS = frozenset({"bill_balance", "bill_due", "pay_bill"})
 CLINC_ACTS = {
     "greeting": "greeting",

@@ -14,7 +14,6 @@ import argparse
 import dataclasses
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from agents.context import Context
+from app.stores import sqlite_saver
 from benchmarks._context_graphs import build_baseline, build_standin
 from benchmarks._context_probe import CheckpointMeter, prompt_text
 from benchmarks._context_report import (
@@ -179,10 +179,7 @@ def replay_overhead(target: GraphUnderTest, run: RunResult, script: Script, db_p
 
 def _saver(path: Path) -> SqliteSaver:
     """A SQLite checkpointer on a file (WAL, no fsync per commit: the same for both graphs)."""
-    conn = sqlite3.connect(path, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return SqliteSaver(conn)
+    return sqlite_saver(path, synchronous="NORMAL")
 
 
 def support_graph(path: Path, token_budget: int) -> GraphUnderTest:

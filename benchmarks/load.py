@@ -25,7 +25,7 @@ import httpx
 
 from agents.intent_classifier import IntentClassifier
 from app.devserver import langgraph_dev
-from app.server.launcher import recreate_database, serve_subprocess
+from app.server.launcher import serve_subprocess
 from benchmarks._load_checks import audit, storm_verdict, write_effects
 from benchmarks._load_client import (
     BaselineClient,
@@ -38,6 +38,7 @@ from benchmarks._load_client import (
     script,
     ticker,
 )
+from data_access.admin import recreate_database
 from llm.factory import SCRIPTED
 from tools.store import open_store
 

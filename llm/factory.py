@@ -17,7 +17,6 @@ from llm.errors import ModelConfigError
 from llm.llamacpp_chat import LlamaCppChatModel
 from llm.local_files import PINNED_MODELS, check_gguf, locate_parts
 from llm.resilience import ResilientChatModel
-from llm.stand_in import Responder
 
 DEFAULT_OPENAI = "openai:gpt-4o-mini"
 DEFAULT_ANTHROPIC = "anthropic:claude-haiku-4-5"
@@ -113,12 +112,13 @@ def is_stand_in(spec: str) -> bool:
     return spec.strip() in STAND_INS
 
 
-def policy_model(spec: str, policy: Responder) -> BaseChatModel | None:
-    """A stand-in playing ``policy`` (a domain's scripted policy) when ``spec`` names a bare
+def policy_model(spec: str, policy: str) -> BaseChatModel | None:
+    """A stand-in playing the domain policy named ``policy`` (e.g. ``bookstore``,
+    ``research:planner``; the stand-in's package registers them) when ``spec`` names a bare
     stand-in, else ``None`` (the caller uses a language model)."""
     if not is_stand_in(spec):
         return None
-    return make_base_model(spec, responder=policy)
+    return make_base_model(spec, policy=policy)
 
 
 def resolve_spec(spec: str | None, env: Mapping[str, str] | None = None) -> str:

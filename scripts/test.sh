@@ -2,7 +2,7 @@
 # The whole check: lint, format, types, then every test (called by ./dev test and .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES=(app graphs agents conversation llm tools prompts benchmarks testing)
+PACKAGES=(app graphs agents conversation llm tools prompts benchmarks testing data_access)
 export SWITCHBOARD_TEST_ARTIFACTS="${SWITCHBOARD_TEST_ARTIFACTS:-$PWD/test-artifacts}"
 echo "== ruff check" && .venv/bin/ruff check "${PACKAGES[@]}" tests
 echo "== ruff format --check" && .venv/bin/ruff format --check "${PACKAGES[@]}" tests

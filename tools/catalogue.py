@@ -1,4 +1,4 @@
-"""Bookstore catalogue: a SQLite repository seeded from data/books, and the bot's read tools."""
+"""Bookstore catalogue: a SQL repository seeded from data/books, and the bot's read tools."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, tool
+from sqlalchemy import Column, Integer, MetaData, Table, Text, delete, func, insert, select
 
 from conversation.paths import data_dir, repo_root
+from data_access import Row, Tx, ensure_tables, file_url, open_database
 
 SEED_FILE = repo_root() / "data" / "books" / "books.json"
 """The catalogue's seed: one JSON object per book (see data/books/README.md)."""
@@ -27,23 +26,29 @@ SearchField = Literal["any", "title", "author", "genre"]
 BOOK_ID = re.compile(r"\bBK\d{4}\b", re.IGNORECASE)
 """A catalogue id such as ``BK0042``."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS books (
-    id TEXT PRIMARY KEY,
-    isbn TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    author TEXT NOT NULL,
-    genre TEXT NOT NULL,
-    year INTEGER NOT NULL,
-    price_cents INTEGER NOT NULL,
-    stock INTEGER NOT NULL,
-    restock_days INTEGER NOT NULL,
-    format TEXT NOT NULL,
-    pages INTEGER NOT NULL,
-    blurb TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS catalogue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+METADATA = MetaData()
+BOOKS = Table(
+    "books",
+    METADATA,
+    Column("id", Text, primary_key=True),
+    Column("isbn", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("genre", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("price_cents", Integer, nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("restock_days", Integer, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("blurb", Text, nullable=False),
+)
+CATALOGUE_META = Table(
+    "catalogue_meta",
+    METADATA,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
 
 
 class CatalogueError(ValueError):
@@ -103,7 +108,7 @@ class Book:
         )
 
 
-def _book(row: sqlite3.Row) -> Book:
+def _book(row: Row) -> Book:
     """A ``Book`` from a ``books`` row."""
     values = dict(row)
     values["price"] = values.pop("price_cents") / 100
@@ -140,57 +145,60 @@ def load_seed(path: Path = SEED_FILE) -> list[dict[str, Any]]:
 
 
 class Catalogue:
-    """The book catalogue in one SQLite file (a connection per call, so it is thread-safe)."""
+    """The book catalogue in one database (a SQLite file by default); thread-safe."""
 
-    def __init__(self, path: Path, seed: Path = SEED_FILE) -> None:
-        self.path = path
+    def __init__(self, location: Path | str, seed: Path = SEED_FILE) -> None:
+        url = file_url(location) if isinstance(location, Path) else location
+        self.db = open_database(url, "catalogue")
+        self.path = self.db.url.path
+        """The SQLite file (``None`` for a database server)."""
         self.seed = seed
         self._seed_lock = threading.Lock()
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection with rows as mappings."""
-        with closing(sqlite3.connect(str(self.path), timeout=30)) as conn:
-            conn.row_factory = sqlite3.Row
-            yield conn
-
     def ensure_seeded(self) -> int:
         """Create the tables and (re)load the seed when its content changed; the book count."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         text = self.seed.read_bytes() if self.seed.is_file() else b""
         digest = hashlib.sha256(text).hexdigest()
-        with self._seed_lock, self._connect() as conn:
-            conn.executescript(SCHEMA)
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT value FROM catalogue_meta WHERE key = 'seed_sha'").fetchone()
-            if row is None or row["value"] != digest:
-                self._reseed(conn, load_seed(self.seed), digest)
-            conn.commit()
-            count: int = conn.execute("SELECT COUNT(*) FROM books").fetchone()[0]
-        return count
+        ensure_tables(self.db, "catalogue", METADATA)
+        with self._seed_lock, self.db.transaction() as tx:
+            tx.lock("catalogue-seed")
+            stored = tx.scalar(
+                select(CATALOGUE_META.c.value).where(CATALOGUE_META.c.key == "seed_sha")
+            )
+            if stored != digest:
+                self._reseed(tx, load_seed(self.seed), digest)
+            return int(tx.scalar(select(func.count()).select_from(BOOKS)) or 0)
 
     @staticmethod
-    def _reseed(conn: sqlite3.Connection, entries: list[dict[str, Any]], digest: str) -> None:
+    def _reseed(tx: Tx, entries: list[dict[str, Any]], digest: str) -> None:
         """Replace every book with ``entries`` (inside the caller's transaction)."""
-        conn.execute("DELETE FROM books")
-        conn.executemany(
-            "INSERT INTO books VALUES (:id, :isbn, :title, :author, :genre, :year, :price_cents, "
-            ":stock, :restock_days, :format, :pages, :blurb)",
-            [{**entry, "price_cents": round(float(entry["price"]) * 100)} for entry in entries],
+        tx.execute(delete(BOOKS))
+        columns = [c.name for c in BOOKS.columns if c.name != "price_cents"]
+        tx.executemany(
+            insert(BOOKS),
+            [
+                {
+                    **{c: entry[c] for c in columns},
+                    "price_cents": round(float(entry["price"]) * 100),
+                }
+                for entry in entries
+            ],
         )
-        conn.execute(
-            "INSERT OR REPLACE INTO catalogue_meta (key, value) VALUES ('seed_sha', ?)", (digest,)
+        tx.execute(
+            tx.upsert(CATALOGUE_META, ["key"], lambda new: {"value": new.value}).values(
+                key="seed_sha", value=digest
+            )
         )
 
     def all_books(self) -> list[Book]:
         """Every book, by id."""
-        with self._connect() as conn:
-            return [_book(row) for row in conn.execute("SELECT * FROM books ORDER BY id")]
+        with self.db.read() as tx:
+            return [_book(row) for row in tx.all(select(BOOKS).order_by(BOOKS.c.id))]
 
     def get(self, book_id: str) -> Book | None:
         """The book with ``book_id`` (case-insensitive), if any."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT * FROM books WHERE id = ?", (book_id.upper(),)).fetchone()
+        with self.db.read() as tx:
+            row = tx.one(select(BOOKS).where(BOOKS.c.id == book_id.upper()))
         return _book(row) if row else None
 
     def search(self, query: str, by: SearchField = "any", limit: int = 5) -> list[Book]:

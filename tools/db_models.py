@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tools.db import Row
+from data_access import Row
 
 
 def money(cents: int) -> str:

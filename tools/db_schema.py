@@ -1,132 +1,228 @@
-"""Telco store schema: portable SQL that runs unchanged on SQLite and PostgreSQL."""
+"""Telco store schema: SQLAlchemy Core tables, created the same way on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from tools.db import Tx
+from sqlalchemy import Column, Double, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table
+from sqlalchemy import Text as T
+
+from data_access import Tx
 
 SCHEMA_VERSION = "1"
 
 # Booleans are INTEGER 0/1, money is integer cents, dates are ISO-8601 TEXT, data is GB.
-TABLES: tuple[tuple[str, str], ...] = (
-    ("store_meta", "key TEXT PRIMARY KEY, value TEXT NOT NULL"),
-    (
-        "plans",
-        "plan_id TEXT PRIMARY KEY, name TEXT NOT NULL, monthly_price_cents INTEGER NOT NULL, "
-        "data_gb DOUBLE PRECISION, roaming_zone TEXT NOT NULL, "
-        "roaming_day_pass_cents INTEGER NOT NULL, supports_5g INTEGER NOT NULL, "
-        "description TEXT NOT NULL",
-    ),
-    (
-        "customers",
-        "customer_id TEXT PRIMARY KEY, full_name TEXT NOT NULL, date_of_birth TEXT NOT NULL, "
-        "email TEXT NOT NULL, contact_phone TEXT NOT NULL, customer_since TEXT NOT NULL",
-    ),
-    (
-        "devices",
-        "device_id TEXT PRIMARY KEY, model TEXT NOT NULL, esim_supported INTEGER NOT NULL, "
-        "supports_5g INTEGER NOT NULL, sim_type TEXT NOT NULL, mms_settings_ok INTEGER NOT NULL, "
-        "apn_ok INTEGER NOT NULL, network_mode TEXT NOT NULL",
-    ),
-    (
-        "lines",
-        "line_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES customers(customer_id), "
-        "phone_number TEXT NOT NULL UNIQUE, plan_id TEXT NOT NULL REFERENCES plans(plan_id), "
-        "status TEXT NOT NULL, suspension_reason TEXT, roaming_enabled INTEGER NOT NULL, "
-        "data_used_gb DOUBLE PRECISION NOT NULL, data_limit_gb DOUBLE PRECISION, "
-        "cycle_start TEXT NOT NULL, contract_end_date TEXT NOT NULL, "
-        "activation_date TEXT NOT NULL, device_id TEXT NOT NULL REFERENCES devices(device_id)",
-    ),
-    (
-        "bills",
-        "bill_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES customers(customer_id), "
-        "period_start TEXT NOT NULL, period_end TEXT NOT NULL, issue_date TEXT NOT NULL, "
-        "due_date TEXT NOT NULL, status TEXT NOT NULL, total_cents INTEGER NOT NULL, "
-        "paid_date TEXT",
-    ),
-    (
-        "bill_items",
-        "bill_id TEXT NOT NULL REFERENCES bills(bill_id), position INTEGER NOT NULL, "
-        "kind TEXT NOT NULL, line_id TEXT, description TEXT NOT NULL, "
-        "amount_cents INTEGER NOT NULL, PRIMARY KEY (bill_id, position)",
-    ),
-    (
-        "payment_methods",
-        "payment_method_id TEXT PRIMARY KEY, "
-        "customer_id TEXT NOT NULL REFERENCES customers(customer_id), kind TEXT NOT NULL, "
-        "brand TEXT, last4 TEXT NOT NULL, expiry TEXT, bank_name TEXT, "
-        "is_default INTEGER NOT NULL, autopay INTEGER NOT NULL",
-    ),
-    (
-        "usage_events",
-        "event_id TEXT PRIMARY KEY, line_id TEXT NOT NULL REFERENCES lines(line_id), "
-        "event_date TEXT NOT NULL, kind TEXT NOT NULL, amount_gb DOUBLE PRECISION NOT NULL, "
-        "cost_cents INTEGER NOT NULL",
-    ),
-    (
-        "payments",
-        "payment_id TEXT PRIMARY KEY, bill_id TEXT NOT NULL REFERENCES bills(bill_id), "
-        "customer_id TEXT NOT NULL, payment_method_id TEXT NOT NULL, "
-        "amount_cents INTEGER NOT NULL, paid_on TEXT NOT NULL",
-    ),
-    (
-        "payment_requests",
-        "request_id TEXT PRIMARY KEY, bill_id TEXT NOT NULL REFERENCES bills(bill_id), "
-        "customer_id TEXT NOT NULL, amount_cents INTEGER NOT NULL, sent_to TEXT NOT NULL, "
-        "sent_on TEXT NOT NULL",
-    ),
-    (
-        "plan_changes",
-        "change_id TEXT PRIMARY KEY, line_id TEXT NOT NULL REFERENCES lines(line_id), "
-        "old_plan_id TEXT NOT NULL, new_plan_id TEXT NOT NULL, old_price_cents INTEGER NOT NULL, "
-        "new_price_cents INTEGER NOT NULL, changed_on TEXT NOT NULL",
-    ),
-    (
-        "tickets",
-        "ticket_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, line_id TEXT, "
-        "category TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL, "
-        "opened_on TEXT NOT NULL",
-    ),
-    (
-        "handoffs",
-        "handoff_id TEXT PRIMARY KEY, customer_id TEXT, summary TEXT NOT NULL, "
-        "created_at TEXT NOT NULL",
-    ),
-    (
-        "confirmations",
-        "tool_call_id TEXT PRIMARY KEY, tool TEXT NOT NULL, customer_id TEXT, "
-        "summary TEXT NOT NULL, details TEXT NOT NULL, created_at TEXT NOT NULL",
-    ),
-    (
-        "tool_runs",
-        "tool_call_id TEXT PRIMARY KEY, tool TEXT NOT NULL, customer_id TEXT, "
-        "result TEXT NOT NULL, created_at TEXT NOT NULL",
-    ),
-    (
-        "security_events",
-        "event_id TEXT PRIMARY KEY, customer_id TEXT, tool TEXT NOT NULL, kind TEXT NOT NULL, "
-        "reference_kind TEXT NOT NULL, created_at TEXT NOT NULL",
-    ),
+METADATA = MetaData()
+
+
+store_meta = Table(
+    "store_meta",
+    METADATA,
+    Column("key", T, primary_key=True),
+    Column("value", T, nullable=False),
+)
+plans = Table(
+    "plans",
+    METADATA,
+    Column("plan_id", T, primary_key=True),
+    Column("name", T, nullable=False),
+    Column("monthly_price_cents", Integer, nullable=False),
+    Column("data_gb", Double),
+    Column("roaming_zone", T, nullable=False),
+    Column("roaming_day_pass_cents", Integer, nullable=False),
+    Column("supports_5g", Integer, nullable=False),
+    Column("description", T, nullable=False),
+)
+customers = Table(
+    "customers",
+    METADATA,
+    Column("customer_id", T, primary_key=True),
+    Column("full_name", T, nullable=False),
+    Column("date_of_birth", T, nullable=False),
+    Column("email", T, nullable=False),
+    Column("contact_phone", T, nullable=False),
+    Column("customer_since", T, nullable=False),
+)
+devices = Table(
+    "devices",
+    METADATA,
+    Column("device_id", T, primary_key=True),
+    Column("model", T, nullable=False),
+    Column("esim_supported", Integer, nullable=False),
+    Column("supports_5g", Integer, nullable=False),
+    Column("sim_type", T, nullable=False),
+    Column("mms_settings_ok", Integer, nullable=False),
+    Column("apn_ok", Integer, nullable=False),
+    Column("network_mode", T, nullable=False),
+)
+lines = Table(
+    "lines",
+    METADATA,
+    Column("line_id", T, primary_key=True),
+    Column("customer_id", T, ForeignKey("customers.customer_id"), nullable=False),
+    Column("phone_number", T, nullable=False, unique=True),
+    Column("plan_id", T, ForeignKey("plans.plan_id"), nullable=False),
+    Column("status", T, nullable=False),
+    Column("suspension_reason", T),
+    Column("roaming_enabled", Integer, nullable=False),
+    Column("data_used_gb", Double, nullable=False),
+    Column("data_limit_gb", Double),
+    Column("cycle_start", T, nullable=False),
+    Column("contract_end_date", T, nullable=False),
+    Column("activation_date", T, nullable=False),
+    Column("device_id", T, ForeignKey("devices.device_id"), nullable=False),
+)
+bills = Table(
+    "bills",
+    METADATA,
+    Column("bill_id", T, primary_key=True),
+    Column("customer_id", T, ForeignKey("customers.customer_id"), nullable=False),
+    Column("period_start", T, nullable=False),
+    Column("period_end", T, nullable=False),
+    Column("issue_date", T, nullable=False),
+    Column("due_date", T, nullable=False),
+    Column("status", T, nullable=False),
+    Column("total_cents", Integer, nullable=False),
+    Column("paid_date", T),
+)
+bill_items = Table(
+    "bill_items",
+    METADATA,
+    Column("bill_id", T, ForeignKey("bills.bill_id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", T, nullable=False),
+    Column("line_id", T),
+    Column("description", T, nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+    PrimaryKeyConstraint("bill_id", "position"),
+)
+payment_methods = Table(
+    "payment_methods",
+    METADATA,
+    Column("payment_method_id", T, primary_key=True),
+    Column("customer_id", T, ForeignKey("customers.customer_id"), nullable=False),
+    Column("kind", T, nullable=False),
+    Column("brand", T),
+    Column("last4", T, nullable=False),
+    Column("expiry", T),
+    Column("bank_name", T),
+    Column("is_default", Integer, nullable=False),
+    Column("autopay", Integer, nullable=False),
+)
+usage_events = Table(
+    "usage_events",
+    METADATA,
+    Column("event_id", T, primary_key=True),
+    Column("line_id", T, ForeignKey("lines.line_id"), nullable=False),
+    Column("event_date", T, nullable=False),
+    Column("kind", T, nullable=False),
+    Column("amount_gb", Double, nullable=False),
+    Column("cost_cents", Integer, nullable=False),
+)
+payments = Table(
+    "payments",
+    METADATA,
+    Column("payment_id", T, primary_key=True),
+    Column("bill_id", T, ForeignKey("bills.bill_id"), nullable=False),
+    Column("customer_id", T, nullable=False),
+    Column("payment_method_id", T, nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+    Column("paid_on", T, nullable=False),
+)
+payment_requests = Table(
+    "payment_requests",
+    METADATA,
+    Column("request_id", T, primary_key=True),
+    Column("bill_id", T, ForeignKey("bills.bill_id"), nullable=False),
+    Column("customer_id", T, nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+    Column("sent_to", T, nullable=False),
+    Column("sent_on", T, nullable=False),
+)
+plan_changes = Table(
+    "plan_changes",
+    METADATA,
+    Column("change_id", T, primary_key=True),
+    Column("line_id", T, ForeignKey("lines.line_id"), nullable=False),
+    Column("old_plan_id", T, nullable=False),
+    Column("new_plan_id", T, nullable=False),
+    Column("old_price_cents", Integer, nullable=False),
+    Column("new_price_cents", Integer, nullable=False),
+    Column("changed_on", T, nullable=False),
+)
+tickets = Table(
+    "tickets",
+    METADATA,
+    Column("ticket_id", T, primary_key=True),
+    Column("customer_id", T, nullable=False),
+    Column("line_id", T),
+    Column("category", T, nullable=False),
+    Column("description", T, nullable=False),
+    Column("status", T, nullable=False),
+    Column("opened_on", T, nullable=False),
+)
+handoffs = Table(
+    "handoffs",
+    METADATA,
+    Column("handoff_id", T, primary_key=True),
+    Column("customer_id", T),
+    Column("summary", T, nullable=False),
+    Column("created_at", T, nullable=False),
+)
+confirmations = Table(
+    "confirmations",
+    METADATA,
+    Column("tool_call_id", T, primary_key=True),
+    Column("tool", T, nullable=False),
+    Column("customer_id", T),
+    Column("summary", T, nullable=False),
+    Column("details", T, nullable=False),
+    Column("created_at", T, nullable=False),
+)
+tool_runs = Table(
+    "tool_runs",
+    METADATA,
+    Column("tool_call_id", T, primary_key=True),
+    Column("tool", T, nullable=False),
+    Column("customer_id", T),
+    Column("result", T, nullable=False),
+    Column("created_at", T, nullable=False),
+)
+security_events = Table(
+    "security_events",
+    METADATA,
+    Column("event_id", T, primary_key=True),
+    Column("customer_id", T),
+    Column("tool", T, nullable=False),
+    Column("kind", T, nullable=False),
+    Column("reference_kind", T, nullable=False),
+    Column("created_at", T, nullable=False),
 )
 
-TABLE_NAMES = tuple(name for name, _ in TABLES)
+TABLE_NAMES = tuple(METADATA.tables)
+JOURNAL_TABLES = frozenset(
+    {
+        "payments",
+        "payment_requests",
+        "plan_changes",
+        "tickets",
+        "handoffs",
+        "tool_runs",
+        "confirmations",
+        "security_events",
+    }
+)
+"""Tables the store appends to (readable raw through ``TelcoStore.rows``)."""
 
 
 def create_tables(tx: Tx) -> None:
     """Create every table that does not exist yet."""
-    for name, columns in TABLES:
-        tx.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+    METADATA.create_all(tx.conn, checkfirst=True)
 
 
 def drop_tables(tx: Tx) -> None:
     """Drop every store table (children first, so foreign keys never block)."""
-    for name in reversed(TABLE_NAMES):
-        tx.execute(f"DROP TABLE IF EXISTS {name}")
+    METADATA.drop_all(tx.conn, checkfirst=True)
 
 
-def store_meta_exists(tx: Tx, dialect: str) -> bool:
+def store_meta_exists(tx: Tx) -> bool:
     """Return whether the ``store_meta`` table exists (i.e. the store was initialised)."""
-    if dialect == "postgres":
-        row = tx.one("SELECT to_regclass('store_meta') IS NOT NULL AS present")
-        return bool(row and row["present"])
-    row = tx.one("SELECT 1 AS present FROM sqlite_master WHERE type='table' AND name='store_meta'")
-    return row is not None
+    return tx.has_table("store_meta")

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
+
 from conversation.paths import repo_root
-from tools.db import Tx
+from data_access import Tx
+from tools import db_schema as schema
 
 SEED_FILES = (
     "metadata.json",
@@ -58,143 +61,63 @@ def _flag(value: object) -> int:
 
 def insert_seed(tx: Tx, seed: Seed) -> None:
     """Insert every seed row (tables must exist and be empty)."""
-    _insert_plans(tx, seed.data["plans"])
-    _insert_customers(tx, seed.data["customers"])
-    _insert_lines(tx, seed.data["lines"])
-    _insert_bills(tx, seed.data["bills"])
-    _insert_payment_methods(tx, seed.data["payment_methods"])
-    _insert_usage(tx, seed.data["usage"])
-
-
-def _insert_plans(tx: Tx, plans: list[dict[str, Any]]) -> None:
+    data = seed.data
     tx.executemany(
-        "INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        insert(schema.plans), [{**p, "supports_5g": _flag(p["supports_5g"])} for p in data["plans"]]
+    )
+    tx.executemany(
+        insert(schema.customers),
+        [{c.name: row[c.name] for c in schema.customers.columns} for row in data["customers"]],
+    )
+    tx.executemany(insert(schema.devices), [_device(line["device"]) for line in data["lines"]])
+    tx.executemany(insert(schema.lines), [_line(line) for line in data["lines"]])
+    tx.executemany(
+        insert(schema.bills),
+        [{c.name: bill[c.name] for c in schema.bills.columns} for bill in data["bills"]],
+    )
+    tx.executemany(
+        insert(schema.bill_items),
         [
-            (
-                p["plan_id"],
-                p["name"],
-                p["monthly_price_cents"],
-                p["data_gb"],
-                p["roaming_zone"],
-                p["roaming_day_pass_cents"],
-                _flag(p["supports_5g"]),
-                p["description"],
-            )
-            for p in plans
+            {
+                "bill_id": bill["bill_id"],
+                "position": position,
+                **{k: item[k] for k in ("kind", "line_id", "description", "amount_cents")},
+            }
+            for bill in data["bills"]
+            for position, item in enumerate(bill["items"], start=1)
+        ],
+    )
+    tx.executemany(
+        insert(schema.payment_methods),
+        [
+            {**m, "is_default": _flag(m["is_default"]), "autopay": _flag(m["autopay"])}
+            for m in data["payment_methods"]
+        ],
+    )
+    tx.executemany(
+        insert(schema.usage_events),
+        [
+            {
+                "event_id": f"U{n:05d}",
+                "line_id": e["line_id"],
+                "event_date": e["date"],
+                "kind": e["kind"],
+                "amount_gb": e["amount_gb"],
+                "cost_cents": e["cost_cents"],
+            }
+            for n, e in enumerate(data["usage"], start=1)
         ],
     )
 
 
-def _insert_customers(tx: Tx, customers: list[dict[str, Any]]) -> None:
-    tx.executemany(
-        "INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                c["customer_id"],
-                c["full_name"],
-                c["date_of_birth"],
-                c["email"],
-                c["contact_phone"],
-                c["customer_since"],
-            )
-            for c in customers
-        ],
-    )
+def _device(device: dict[str, Any]) -> dict[str, Any]:
+    flags = ("esim_supported", "supports_5g", "mms_settings_ok", "apn_ok")
+    return {**device, **{name: _flag(device[name]) for name in flags}}
 
 
-def _insert_lines(tx: Tx, lines: list[dict[str, Any]]) -> None:
-    tx.executemany(
-        "INSERT INTO devices VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d["device_id"],
-                d["model"],
-                _flag(d["esim_supported"]),
-                _flag(d["supports_5g"]),
-                d["sim_type"],
-                _flag(d["mms_settings_ok"]),
-                _flag(d["apn_ok"]),
-                d["network_mode"],
-            )
-            for d in (line["device"] for line in lines)
-        ],
-    )
-    tx.executemany(
-        "INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                x["line_id"],
-                x["customer_id"],
-                x["phone_number"],
-                x["plan_id"],
-                x["status"],
-                x["suspension_reason"],
-                _flag(x["roaming_enabled"]),
-                x["data_used_gb"],
-                x["data_limit_gb"],
-                x["cycle_start"],
-                x["contract_end_date"],
-                x["activation_date"],
-                x["device"]["device_id"],
-            )
-            for x in lines
-        ],
-    )
-
-
-def _insert_bills(tx: Tx, bills: list[dict[str, Any]]) -> None:
-    tx.executemany(
-        "INSERT INTO bills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                b["bill_id"],
-                b["customer_id"],
-                b["period_start"],
-                b["period_end"],
-                b["issue_date"],
-                b["due_date"],
-                b["status"],
-                b["total_cents"],
-                b["paid_date"],
-            )
-            for b in bills
-        ],
-    )
-    tx.executemany(
-        "INSERT INTO bill_items VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (b["bill_id"], pos, i["kind"], i["line_id"], i["description"], i["amount_cents"])
-            for b in bills
-            for pos, i in enumerate(b["items"], start=1)
-        ],
-    )
-
-
-def _insert_payment_methods(tx: Tx, methods: list[dict[str, Any]]) -> None:
-    tx.executemany(
-        "INSERT INTO payment_methods VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                m["payment_method_id"],
-                m["customer_id"],
-                m["kind"],
-                m["brand"],
-                m["last4"],
-                m["expiry"],
-                m["bank_name"],
-                _flag(m["is_default"]),
-                _flag(m["autopay"]),
-            )
-            for m in methods
-        ],
-    )
-
-
-def _insert_usage(tx: Tx, events: list[dict[str, Any]]) -> None:
-    tx.executemany(
-        "INSERT INTO usage_events VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (f"U{n:05d}", e["line_id"], e["date"], e["kind"], e["amount_gb"], e["cost_cents"])
-            for n, e in enumerate(events, start=1)
-        ],
-    )
+def _line(line: dict[str, Any]) -> dict[str, Any]:
+    columns = [c.name for c in schema.lines.columns if c.name != "device_id"]
+    row = {name: line[name] for name in columns}
+    row["roaming_enabled"] = _flag(line["roaming_enabled"])
+    row["device_id"] = line["device"]["device_id"]
+    return row

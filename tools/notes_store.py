@@ -1,4 +1,4 @@
-"""Shared, versioned notes for multi-agent runs: SQLite by default, Redis when configured.
+"""Shared, versioned notes for multi-agent runs: SQL (SQLite or PostgreSQL) or Redis.
 
 A note lives under ``(run_id, key)``; posting to a key appends a new version (1, 2, ...) and
 never overwrites an earlier one, so every draft a researcher posted stays readable.
@@ -8,18 +8,36 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any, Protocol
 
-import redis
+from sqlalchemy import (
+    Column,
+    Double,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
 
 from conversation.paths import data_dir
+from data_access import (
+    DatabaseUnavailable,
+    DatabaseUrlError,
+    JsonText,
+    Row,
+    append_only,
+    ensure_tables,
+    open_database,
+    server_database_or,
+)
+from data_access.kv import RedisError, is_redis_url, redis_client
 
 
 class NotesStoreError(RuntimeError):
@@ -83,41 +101,32 @@ class NotesStore(Protocol):
         ...
 
 
-SQLITE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS notes (
-    run_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    author TEXT NOT NULL,
-    content TEXT NOT NULL,
-    sources TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    UNIQUE (run_id, key, version)
-);
-CREATE TRIGGER IF NOT EXISTS notes_append_only_update BEFORE UPDATE ON notes
-BEGIN SELECT RAISE(ABORT, 'notes are append-only: post a new version instead'); END;
-CREATE TRIGGER IF NOT EXISTS notes_append_only_delete BEFORE DELETE ON notes
-BEGIN SELECT RAISE(ABORT, 'notes are append-only: post a new version instead'); END;
-"""
+METADATA = MetaData()
+NOTES = Table(
+    "notes",
+    METADATA,
+    Column("run_id", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("sources", JsonText, nullable=False),
+    Column("meta", JsonText, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    UniqueConstraint("run_id", "key", "version"),
+)
+append_only(NOTES, "notes are append-only: post a new version instead")
 
 
-class SqliteNotesStore:
-    """Notes in one SQLite file (a short-lived connection per call, safe across threads)."""
+class SqlNotesStore:
+    """Notes in a SQL database (a SQLite file or PostgreSQL); safe across threads and
+    processes (each post picks its version under a per-key lock)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(SQLITE_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that waits for concurrent writers instead of failing."""
-        with closing(sqlite3.connect(str(self.path), timeout=30, isolation_level=None)) as conn:
-            conn.row_factory = sqlite3.Row
-            yield conn
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = open_database(url, "notes store")
+        ensure_tables(self.db, "notes", METADATA)
 
     def post(
         self,
@@ -129,41 +138,28 @@ class SqliteNotesStore:
         meta: dict[str, Any] | None = None,
     ) -> Note:
         """Append the next version of ``key`` (the version is chosen inside one transaction)."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM notes WHERE run_id = ? AND key = ?",
-                (run_id, key),
-            ).fetchone()
+        with self.db.transaction() as tx:
+            tx.lock(f"notes:{run_id}:{key}")
+            top = tx.scalar(
+                select(func.coalesce(func.max(NOTES.c.version), 0)).where(
+                    NOTES.c.run_id == run_id, NOTES.c.key == key
+                )
+            )
             note = Note(
                 run_id,
                 key,
-                row[0] + 1,
+                int(top or 0) + 1,
                 author,
                 content,
                 list(sources or []),
                 time.time(),
                 dict(meta or {}),
             )
-            conn.execute(
-                "INSERT INTO notes (run_id, key, version, author, content, sources, meta, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    key,
-                    note.version,
-                    author,
-                    content,
-                    json.dumps(note.sources),
-                    json.dumps(note.meta),
-                    note.created_at,
-                ),
-            )
-            conn.execute("COMMIT")
+            tx.execute(insert(NOTES).values({**asdict(note)}))
         return note
 
     @staticmethod
-    def _note(row: sqlite3.Row) -> Note:
+    def _note(row: Row) -> Note:
         """A ``Note`` from a ``notes`` row."""
         return Note(
             row["run_id"],
@@ -171,31 +167,39 @@ class SqliteNotesStore:
             row["version"],
             row["author"],
             row["content"],
-            json.loads(row["sources"]),
+            row["sources"] or [],
             row["created_at"],
-            json.loads(row["meta"]),
+            row["meta"] or {},
         )
 
     def history(self, run_id: str, key: str) -> list[Note]:
         """Every version of ``key``, oldest first."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT * FROM notes WHERE run_id = ? AND key = ? ORDER BY version",
-                (run_id, key),
-            ).fetchall()
+        with self.db.read() as tx:
+            rows = tx.all(
+                select(NOTES)
+                .where(NOTES.c.run_id == run_id, NOTES.c.key == key)
+                .order_by(NOTES.c.version)
+            )
         return [self._note(row) for row in rows]
 
     def keys(self, run_id: str) -> list[str]:
         """Keys in ``run_id`` in order of first post."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT key FROM notes WHERE run_id = ? GROUP BY key ORDER BY MIN(seq)", (run_id,)
-            ).fetchall()
+        with self.db.read() as tx:
+            rows = tx.all(
+                select(NOTES.c.key)
+                .where(NOTES.c.run_id == run_id)
+                .group_by(NOTES.c.key)
+                .order_by(func.min(NOTES.c.seq))
+            )
         return [row["key"] for row in rows]
 
     def latest(self, run_id: str) -> list[Note]:
         """The newest version of every key, in order of first post."""
         return [self.history(run_id, key)[-1] for key in self.keys(run_id)]
+
+    def close(self) -> None:
+        """Close the database's connections."""
+        self.db.close()
 
 
 class RedisNotesStore:
@@ -205,10 +209,10 @@ class RedisNotesStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.client: Any = redis.Redis.from_url(url)  # sync client; redis-py types are unions
+        self.client: Any = redis_client(url)  # sync client; redis-py types are unions
         try:
             self.client.ping()
-        except redis.RedisError as error:
+        except RedisError as error:
             raise NotesStoreError(
                 f"Cannot reach Redis at {url}: {error}. Start Redis or unset SWITCHBOARD_REDIS_URL "
                 "to keep notes in SQLite."
@@ -257,27 +261,32 @@ class RedisNotesStore:
 
 
 def notes_url(explicit: str | None = None) -> str:
-    """The configured store: ``explicit``, else ``$SWITCHBOARD_REDIS_URL``, else '' (SQLite)."""
+    """The configured store: ``explicit``, else ``$SWITCHBOARD_REDIS_URL``, else '' (SQL)."""
     return (explicit or os.environ.get("SWITCHBOARD_REDIS_URL", "")).strip()
 
 
 @cache
 def _open(url: str) -> NotesStore:
     """One store per URL and process."""
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_url(url):
         return RedisNotesStore(url)
-    if url and not url.startswith("sqlite:///"):
+    try:
+        return SqlNotesStore(url)
+    except DatabaseUrlError as error:
         raise NotesStoreError(
-            f"Unsupported notes store URL {url!r}: use redis://host:port/db or "
-            "sqlite:///path/to/notes.sqlite, or leave it empty for notes.sqlite in the data dir."
-        )
-    return SqliteNotesStore(Path(url.removeprefix("sqlite:///")))
+            f"Unsupported notes store URL {url!r}: use redis://host:port/db, postgresql://... or "
+            "sqlite:///path/to/notes.sqlite, or leave it empty for the default."
+        ) from error
+    except DatabaseUnavailable as error:
+        raise NotesStoreError(str(error)) from error
 
 
 def open_notes_store(url: str | None = None) -> NotesStore:
     """The notes store for ``url`` (default: ``notes_url()``), shared per URL and process.
 
-    With no URL the notes go to ``notes.sqlite`` in the data directory.
+    With no URL the notes go to the PostgreSQL database of ``SWITCHBOARD_DATABASE_URL`` when
+    one is configured, else to ``notes.sqlite`` in the data directory.
     """
-    resolved = notes_url(url) or f"sqlite:///{data_dir() / 'notes.sqlite'}"
+    database = os.environ.get("SWITCHBOARD_DATABASE_URL", "")
+    resolved = notes_url(url) or server_database_or(database, data_dir() / "notes.sqlite")
     return _open(resolved)

@@ -6,22 +6,15 @@ import json
 import logging
 import os
 import threading
-import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from sqlalchemy import Select, func, insert, literal, select, union_all
+
 from conversation.paths import data_dir
-from tools.db import (
-    Database,
-    DuplicateKey,
-    Row,
-    StoreConfigError,
-    Tx,
-    connect,
-    dialect_of,
-    redact_url,
-)
+from data_access import Database, Row, Tx, file_url, open_database, parse_database_url
+from tools import db_schema as schema
 from tools.db_models import (
     Bill,
     BillItem,
@@ -40,6 +33,8 @@ from tools.db_models import (
 from tools.db_schema import SCHEMA_VERSION, create_tables, drop_tables, store_meta_exists
 from tools.db_seed import Seed, insert_seed, load_seed
 from tools.db_writes import StoreWriter, WriteConflict
+from tools.security_events import SecurityEvents
+from tools.write_journal import WriteJournal, now_iso
 
 __all__ = [
     "Bill",
@@ -66,42 +61,44 @@ __all__ = [
 ]
 
 log = logging.getLogger("switchboard.tools.store")
-security_log = logging.getLogger("switchboard.security")
 
 TODAY_ENV = "SWITCHBOARD_TODAY"
 URL_ENV = "SWITCHBOARD_DATABASE_URL"
-_LINE_SQL = (
-    "SELECT l.*, p.name, p.monthly_price_cents, p.data_gb, p.roaming_zone, "
-    "p.roaming_day_pass_cents, p.supports_5g AS plan_5g, p.description, d.model, "
-    "d.esim_supported, d.supports_5g AS device_5g, d.sim_type, d.mms_settings_ok, d.apn_ok, "
-    "d.network_mode FROM lines l JOIN plans p ON p.plan_id = l.plan_id "
-    "JOIN devices d ON d.device_id = l.device_id"
-)
+INIT_LOCK = "telco-store-init"
+DIALECT_NAMES = {"postgresql": "postgres", "sqlite": "sqlite"}
+"""``TelcoStore.dialect`` as it was always spelled."""
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _line_query() -> Select[Any]:
+    """Lines joined with their plan and device (the columns ``_line_from_joined`` reads)."""
+    lines, plans, devices = schema.lines, schema.plans, schema.devices
+    return (
+        select(
+            lines,
+            plans.c.name,
+            plans.c.monthly_price_cents,
+            plans.c.data_gb,
+            plans.c.roaming_zone,
+            plans.c.roaming_day_pass_cents,
+            plans.c.supports_5g.label("plan_5g"),
+            plans.c.description,
+            devices.c.model,
+            devices.c.esim_supported,
+            devices.c.supports_5g.label("device_5g"),
+            devices.c.sim_type,
+            devices.c.mms_settings_ok,
+            devices.c.apn_ok,
+            devices.c.network_mode,
+        )
+        .join_from(lines, plans, plans.c.plan_id == lines.c.plan_id)
+        .join_from(lines, devices, devices.c.device_id == lines.c.device_id)
+    )
 
 
 def phone_digits(value: str) -> str:
     """Normalise a phone number to its digits, assuming country code 1 for 10 digits."""
     digits = "".join(ch for ch in value if ch.isdigit())
     return "1" + digits if len(digits) == 10 else digits
-
-
-def _create_missing_schema(tx: Tx) -> None:
-    """Create the first schema of a PostgreSQL ``search_path`` when it does not exist yet."""
-    current = tx.one("SELECT current_schema() AS name")
-    if current is not None and current["name"] is not None:
-        return
-    path = tx.one("SHOW search_path")
-    first = str(next(iter(path.values()))).split(",")[0].strip().strip('"') if path else ""
-    if not first or first == "$user" or not first.replace("_", "").isalnum():
-        raise StoreConfigError(
-            f"PostgreSQL search_path {first!r} names no usable schema; create it first or drop "
-            "the options=-csearch_path=... part of the store URL."
-        )
-    tx.execute(f'CREATE SCHEMA IF NOT EXISTS "{first}"')
 
 
 def _line_from_joined(row: Row) -> Line:
@@ -111,17 +108,20 @@ def _line_from_joined(row: Row) -> Line:
 
 
 class TelcoStore:
-    """Accounts, plans, lines, bills and the write journal of one database."""
+    """Accounts, plans, lines and bills of one database, with its write journal
+    (``WriteJournal``) and refused-attempt counts (``SecurityEvents``)."""
 
     def __init__(self, url: str, db: Database, seed: Seed) -> None:
         self.url = url
         self.db = db
         self._seed = seed
+        self.journal = WriteJournal(db, self.today)
+        self.security = SecurityEvents(db)
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgres``."""
-        return self.db.dialect
+        return DIALECT_NAMES[self.db.kind]
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -129,11 +129,15 @@ class TelcoStore:
         """Create and seed the store unless it already holds this schema version."""
         with self.db.transaction() as tx:
             self._lock_for_init(tx)
-            if store_meta_exists(tx, self.dialect):
-                row = tx.one("SELECT value FROM store_meta WHERE key = 'schema_version'")
-                if row is not None and row["value"] == SCHEMA_VERSION:
+            if store_meta_exists(tx):
+                version = tx.scalar(
+                    select(schema.store_meta.c.value).where(
+                        schema.store_meta.c.key == "schema_version"
+                    )
+                )
+                if version == SCHEMA_VERSION:
                     return
-                log.warning("Telco store %s has an old schema; reseeding it.", redact_url(self.url))
+                log.warning("Telco store %s has an old schema; reseeding it.", self.db.url.redacted)
             self._reseed(tx)
 
     def reset_to_seed(self) -> None:
@@ -142,10 +146,10 @@ class TelcoStore:
             self._lock_for_init(tx)
             self._reseed(tx)
 
-    def _lock_for_init(self, tx: Tx) -> None:
-        if self.dialect == "postgres":
-            tx.one("SELECT pg_advisory_xact_lock(?) AS locked", (7_104_551,))
-            _create_missing_schema(tx)
+    @staticmethod
+    def _lock_for_init(tx: Tx) -> None:
+        tx.lock(INIT_LOCK)
+        tx.ensure_namespace()
 
     def _reseed(self, tx: Tx) -> None:
         drop_tables(tx)
@@ -153,12 +157,12 @@ class TelcoStore:
         insert_seed(tx, self._seed)
         meta = self._seed.data["metadata"]
         tx.executemany(
-            "INSERT INTO store_meta VALUES (?, ?)",
+            insert(schema.store_meta),
             [
-                ("schema_version", SCHEMA_VERSION),
-                ("seed_sha256", self._seed.sha256),
-                ("seeded_at", _now()),
-                ("metadata", json.dumps(meta, sort_keys=True)),
+                {"key": "schema_version", "value": SCHEMA_VERSION},
+                {"key": "seed_sha256", "value": self._seed.sha256},
+                {"key": "seeded_at", "value": now_iso()},
+                {"key": "metadata", "value": json.dumps(meta, sort_keys=True)},
             ],
         )
 
@@ -166,13 +170,13 @@ class TelcoStore:
         """Release database connections."""
         self.db.close()
 
-    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None:
+    def _one(self, query: Any) -> Row | None:
         with self.db.read() as tx:
-            return tx.one(sql, params)
+            return tx.one(query)
 
-    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
+    def _all(self, query: Any, params: tuple[Any, ...] = ()) -> list[Row]:
         with self.db.read() as tx:
-            return tx.all(sql, params)
+            return tx.all(query, params or None)
 
     # -- business constants --------------------------------------------------------------------
 
@@ -202,48 +206,58 @@ class TelcoStore:
 
     def customer(self, customer_id: str) -> Customer | None:
         """Return a customer by id."""
-        row = self._one("SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
+        customers = schema.customers
+        row = self._one(select(customers).where(customers.c.customer_id == customer_id))
         return Customer.from_row(row) if row else None
 
     def customers(self) -> list[Customer]:
         """Return every customer, by id."""
-        return [Customer.from_row(r) for r in self._all("SELECT * FROM customers ORDER BY 1")]
+        customers = schema.customers
+        rows = self._all(select(customers).order_by(customers.c.customer_id))
+        return [Customer.from_row(r) for r in rows]
 
     def customer_ids_by_phone(self, phone: str) -> list[str]:
         """Return ids of customers owning a line or contact number equal to ``phone``."""
         wanted = phone_digits(phone)
         if not wanted:
             return []
+        lines, customers = schema.lines, schema.customers
         rows = self._all(
-            "SELECT customer_id, phone_number AS phone FROM lines "
-            "UNION ALL SELECT customer_id, contact_phone AS phone FROM customers"
+            union_all(
+                select(lines.c.customer_id, lines.c.phone_number.label("phone")),
+                select(customers.c.customer_id, customers.c.contact_phone.label("phone")),
+            )
         )
         return sorted({r["customer_id"] for r in rows if phone_digits(r["phone"]) == wanted})
 
     def plans(self) -> list[Plan]:
         """Return every plan, cheapest first."""
-        rows = self._all("SELECT * FROM plans ORDER BY monthly_price_cents, plan_id")
+        plans = schema.plans
+        rows = self._all(select(plans).order_by(plans.c.monthly_price_cents, plans.c.plan_id))
         return [Plan.from_row(r) for r in rows]
 
     def plan(self, plan_id: str) -> Plan | None:
         """Return a plan by id."""
-        row = self._one("SELECT * FROM plans WHERE plan_id = ?", (plan_id,))
+        plans = schema.plans
+        row = self._one(select(plans).where(plans.c.plan_id == plan_id))
         return Plan.from_row(row) if row else None
 
     def lines(self, customer_id: str) -> list[Line]:
         """Return a customer's lines with plan and device, by line id."""
-        rows = self._all(f"{_LINE_SQL} WHERE l.customer_id = ? ORDER BY l.line_id", (customer_id,))
-        return [_line_from_joined(r) for r in rows]
+        lines = schema.lines
+        query = _line_query().where(lines.c.customer_id == customer_id).order_by(lines.c.line_id)
+        return [_line_from_joined(r) for r in self._all(query)]
 
     def line(self, line_id: str) -> Line | None:
         """Return any line by id (callers check ownership)."""
-        row = self._one(f"{_LINE_SQL} WHERE l.line_id = ?", (line_id,))
+        row = self._one(_line_query().where(schema.lines.c.line_id == line_id))
         return _line_from_joined(row) if row else None
 
     def line_by_phone(self, phone: str) -> Line | None:
         """Return any line whose number equals ``phone`` in any common format."""
         wanted = phone_digits(phone)
-        rows = self._all("SELECT line_id, phone_number FROM lines")
+        lines = schema.lines
+        rows = self._all(select(lines.c.line_id, lines.c.phone_number))
         for row in rows:
             if wanted and phone_digits(row["phone_number"]) == wanted:
                 return self.line(row["line_id"])
@@ -251,25 +265,29 @@ class TelcoStore:
 
     def bills(self, customer_id: str) -> list[Bill]:
         """Return a customer's bills, newest first, with their items."""
+        bills = schema.bills
         with self.db.transaction() as tx:
             rows = tx.all(
-                "SELECT * FROM bills WHERE customer_id = ? ORDER BY period_start DESC",
-                (customer_id,),
+                select(bills)
+                .where(bills.c.customer_id == customer_id)
+                .order_by(bills.c.period_start.desc())
             )
             return [self._bill_with_items(tx, r) for r in rows]
 
     def bill(self, bill_id: str) -> Bill | None:
         """Return any bill by id (callers check ownership)."""
+        bills = schema.bills
         with self.db.transaction() as tx:
-            row = tx.one("SELECT * FROM bills WHERE bill_id = ?", (bill_id,))
+            row = tx.one(select(bills).where(bills.c.bill_id == bill_id))
             return self._bill_with_items(tx, row) if row else None
 
     @staticmethod
     def _bill_with_items(tx: Tx, row: Row) -> Bill:
-        items = tx.all(
-            "SELECT * FROM bill_items WHERE bill_id = ? ORDER BY position", (row["bill_id"],)
+        items = schema.bill_items
+        found = tx.all(
+            select(items).where(items.c.bill_id == row["bill_id"]).order_by(items.c.position)
         )
-        return Bill.from_row(row, tuple(BillItem.from_row(i) for i in items))
+        return Bill.from_row(row, tuple(BillItem.from_row(i) for i in found))
 
     def overdue_bills(self, customer_id: str) -> list[Bill]:
         """Return a customer's overdue bills, oldest first."""
@@ -280,59 +298,55 @@ class TelcoStore:
 
     def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
         """Return a customer's payment methods, default first."""
+        methods = schema.payment_methods
         rows = self._all(
-            "SELECT * FROM payment_methods WHERE customer_id = ? "
-            "ORDER BY is_default DESC, payment_method_id",
-            (customer_id,),
+            select(methods)
+            .where(methods.c.customer_id == customer_id)
+            .order_by(methods.c.is_default.desc(), methods.c.payment_method_id)
         )
         return [PaymentMethod.from_row(r) for r in rows]
 
     def payment_method(self, payment_method_id: str) -> PaymentMethod | None:
         """Return any payment method by id (callers check ownership)."""
-        row = self._one(
-            "SELECT * FROM payment_methods WHERE payment_method_id = ?", (payment_method_id,)
-        )
+        methods = schema.payment_methods
+        row = self._one(select(methods).where(methods.c.payment_method_id == payment_method_id))
         return PaymentMethod.from_row(row) if row else None
 
     def usage(self, line_id: str) -> list[UsageEvent]:
         """Return a line's usage and refuel history, oldest first."""
+        events = schema.usage_events
         rows = self._all(
-            "SELECT * FROM usage_events WHERE line_id = ? ORDER BY event_date, event_id",
-            (line_id,),
+            select(events)
+            .where(events.c.line_id == line_id)
+            .order_by(events.c.event_date, events.c.event_id)
         )
         return [UsageEvent.from_row(r) for r in rows]
 
     def refuelled_gb(self, line_id: str, since: str) -> float:
         """Return the GB bought on a line since ``since`` (ISO date)."""
+        events = schema.usage_events
         row = self._one(
-            "SELECT COALESCE(SUM(amount_gb), 0) AS total FROM usage_events "
-            "WHERE line_id = ? AND kind = 'refuel' AND event_date >= ?",
-            (line_id, since),
+            select(func.coalesce(func.sum(events.c.amount_gb), literal(0)).label("total")).where(
+                events.c.line_id == line_id,
+                events.c.kind == "refuel",
+                events.c.event_date >= since,
+            )
         )
         return float(row["total"]) if row else 0.0
 
     def rows(self, table: str, where: str = "", params: tuple[Any, ...] = ()) -> list[Row]:
-        """Return raw rows of a journal table (tickets, payments, handoffs...) for inspection."""
-        if table not in {
-            "payments",
-            "payment_requests",
-            "plan_changes",
-            "tickets",
-            "handoffs",
-            "tool_runs",
-            "confirmations",
-            "security_events",
-        }:
+        """Return raw rows of a journal table (tickets, payments, handoffs...) for inspection;
+        ``where`` is SQL with ``?`` placeholders for ``params``."""
+        if table not in schema.JOURNAL_TABLES:
             raise ValueError(f"rows() reads journal tables only, not {table!r}.")
         clause = f" WHERE {where}" if where else ""
         return self._all(f"SELECT * FROM {table}{clause}", params)
 
-    # -- run-once writes -----------------------------------------------------------------------
+    # -- run-once writes and security events (kept here for the tools' one handle) ------------
 
     def tool_run(self, tool_call_id: str) -> ToolRun | None:
         """Return the recorded outcome of a tool call, if it already ran."""
-        row = self._one("SELECT * FROM tool_runs WHERE tool_call_id = ?", (tool_call_id,))
-        return ToolRun(**row) if row else None
+        return self.journal.tool_run(tool_call_id)
 
     def run_write(
         self,
@@ -341,44 +355,14 @@ class TelcoStore:
         customer_id: str | None,
         action: Callable[[StoreWriter], str],
     ) -> str:
-        """Run ``action`` and record its result under ``tool_call_id`` in one transaction.
-
-        A call id that already ran (or is running in parallel) returns the stored result
-        without running again. A ``WriteConflict`` raised by ``action`` rolls everything back
-        and propagates.
-        """
-        try:
-            with self.db.transaction() as tx:
-                if self.dialect == "postgres":  # same call id in parallel: the second one waits
-                    tx.one("SELECT pg_advisory_xact_lock(hashtext(?)) AS locked", (tool_call_id,))
-                done = tx.one(
-                    "SELECT result FROM tool_runs WHERE tool_call_id = ?", (tool_call_id,)
-                )
-                if done is not None:
-                    return str(done["result"])
-                result = action(StoreWriter(tx, tool_call_id, self.today()))
-                self._insert_run(tx, tool_call_id, tool, customer_id, result)
-                return result
-        except (DuplicateKey, WriteConflict):
-            stored = self.tool_run(tool_call_id)  # a parallel run of the same call finished first
-            if stored is None:
-                raise
-            return stored.result
+        """Run ``action`` once per ``tool_call_id`` (see ``WriteJournal.run_write``)."""
+        return self.journal.run_write(tool_call_id, tool, customer_id, action)
 
     def record_outcome(
         self, tool_call_id: str, tool: str, customer_id: str | None, result: str
     ) -> str:
         """Record a write that ended without executing (declined, aborted); first one wins."""
-        return self.run_write(tool_call_id, tool, customer_id, lambda _w: result)
-
-    @staticmethod
-    def _insert_run(
-        tx: Tx, tool_call_id: str, tool: str, customer_id: str | None, result: str
-    ) -> None:
-        tx.execute(
-            "INSERT INTO tool_runs VALUES (?, ?, ?, ?, ?)",
-            (tool_call_id, tool, customer_id, result, _now()),
-        )
+        return self.journal.record_outcome(tool_call_id, tool, customer_id, result)
 
     def save_confirmation(
         self,
@@ -389,69 +373,27 @@ class TelcoStore:
         details: dict[str, Any],
     ) -> Confirmation:
         """Keep what the customer is asked to confirm; return the first version stored."""
-        encoded = json.dumps(details, sort_keys=True)
-        try:
-            with self.db.transaction() as tx:
-                tx.execute(
-                    "INSERT INTO confirmations VALUES (?, ?, ?, ?, ?, ?)",
-                    (tool_call_id, tool, customer_id, summary, encoded, _now()),
-                )
-        except DuplicateKey:
-            pass
-        stored = self.confirmation(tool_call_id)
-        if stored is None:  # pragma: no cover - the insert above guarantees a row
-            raise RuntimeError(f"confirmation for tool call {tool_call_id} was not stored")
-        return stored
+        return self.journal.save_confirmation(tool_call_id, tool, customer_id, summary, details)
 
     def confirmation(self, tool_call_id: str) -> Confirmation | None:
         """Return what the customer was asked to confirm for a tool call, if anything."""
-        row = self._one("SELECT * FROM confirmations WHERE tool_call_id = ?", (tool_call_id,))
-        if row is None:
-            return None
-        return Confirmation(
-            tool_call_id=row["tool_call_id"],
-            tool=row["tool"],
-            summary=row["summary"],
-            details=json.loads(row["details"]),
-        )
-
-    # -- security --------------------------------------------------------------------------------
+        return self.journal.confirmation(tool_call_id)
 
     def record_security_event(
         self, customer_id: str | None, tool: str, kind: str, reference_kind: str
     ) -> None:
         """Count a refused attempt (e.g. ``cross_account``) and log a warning without PII."""
-        security_log.warning(
-            "Refused %s attempt in tool %s for customer %s (reference: %s)",
-            kind,
-            tool,
-            customer_id or "unverified",
-            reference_kind,
-        )
-        with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO security_events VALUES (?, ?, ?, ?, ?, ?)",
-                (uuid.uuid4().hex, customer_id, tool, kind, reference_kind, _now()),
-            )
+        self.security.record(customer_id, tool, kind, reference_kind)
 
     def security_event_count(self, kind: str | None = None, customer_id: str | None = None) -> int:
         """Return how many refused attempts were recorded, optionally filtered."""
-        sql = "SELECT COUNT(*) AS n FROM security_events WHERE 1 = 1"
-        params: list[Any] = []
-        if kind is not None:
-            sql += " AND kind = ?"
-            params.append(kind)
-        if customer_id is not None:
-            sql += " AND customer_id = ?"
-            params.append(customer_id)
-        row = self._one(sql, tuple(params))
-        return int(row["n"]) if row else 0
+        return self.security.count(kind, customer_id)
 
 
 def default_store_url() -> str:
     """Return ``$SWITCHBOARD_DATABASE_URL`` or the SQLite file in the data directory."""
     configured = os.environ.get(URL_ENV, "").strip()
-    return configured or f"sqlite:///{data_dir() / 'telco.sqlite3'}"
+    return configured or file_url(data_dir() / "telco.sqlite3")
 
 
 _STORES: dict[str, TelcoStore] = {}
@@ -464,11 +406,11 @@ def open_store(url: str | None = None) -> TelcoStore:
     Stores are memoized per URL for the life of the process.
     """
     resolved = (url or "").strip() or default_store_url()
-    dialect_of(resolved)  # fail fast on unsupported URLs
+    parse_database_url(resolved, "store")  # fail fast on unsupported URLs
     with _STORES_LOCK:
         store = _STORES.get(resolved)
         if store is None:
-            store = TelcoStore(resolved, connect(resolved), load_seed())
+            store = TelcoStore(resolved, open_database(resolved, "store"), load_seed())
             store.ensure_seeded()
             _STORES[resolved] = store
         return store

@@ -11,7 +11,6 @@ from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from agents.bookstore.memory import ask_update, newest_user_text
-from agents.bookstore.scripted import bookstore_responder
 from agents.bookstore.state import FACT_PRIORITY, BookstoreState
 from agents.bookstore.turn_plan import TurnPlan, plan_turn
 from agents.context import Context
@@ -40,7 +39,7 @@ def bookstore_tools() -> list[BaseTool]:
 def bookstore_model(spec: str) -> BaseChatModel:
     """The chat model for ``spec``; a stand-in model plays the bookstore's scripted policy."""
     resolved = resolve_spec(spec)
-    played = policy_model(resolved, bookstore_responder)
+    played = policy_model(resolved, "bookstore")
     return played if played is not None else chat_model(resolved)
 
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.models import chat_model
-from agents.research.scripted import RESPONDERS
 from llm.factory import make_model, policy_model, resolve_spec
 
 ROLES = ("planner", "researcher", "analyst", "synthesizer")
@@ -21,7 +20,7 @@ def default_models(role: str, spec: str, timeout_s: float | None = None) -> Base
     get a model whose calls stop after ``timeout_s`` (no retries: the run's deadline is the
     budget)."""
     resolved = resolve_spec(spec)
-    played = policy_model(resolved, RESPONDERS[role])
+    played = policy_model(resolved, f"research:{role}")
     if played is not None:
         return played
     if timeout_s is None:

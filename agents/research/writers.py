@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langgraph.runtime import Runtime
 
 from agents.context import Context
-from agents.research import scripted
+from agents.research import extractive
 from agents.research.deadline import ANALYSIS_SHARE, cutoff, run_within, seconds_left
 from agents.research.grounding import ground_report, unverified_section
 from agents.research.models import ModelFactory
@@ -105,7 +105,7 @@ def make_analyst(models: ModelFactory, notes_url: str | None = None) -> Node:
             lambda: models("analyst", context.model, seconds_left(until)).invoke(messages),
             until,
             messages,
-            scripted.analyst,
+            extractive.analyst,
         )
         known = {source for note in notes for source in note.sources}
         text, removed = keep_known_citations(text, known)
@@ -165,7 +165,7 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
             ),
             state["deadline_at"],
             messages,
-            scripted.synthesizer,
+            extractive.synthesizer,
         )
         known = set(corpus.documents) | {s for note in notes for s in note.sources}
         body, removed = keep_known_citations(body, known)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tools.db import StoreConfigError, StoreUnavailable, redact_url
+from data_access import DatabaseUnavailable, DatabaseUrlError, redact_url
 from tools.store import open_store
 
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         store = open_store(args.database_url or None)
         store.reset_to_seed()
-    except (StoreConfigError, StoreUnavailable) as error:
+    except (DatabaseUrlError, DatabaseUnavailable) as error:
         print(f"switchboard reset-store: {error}", file=sys.stderr)
         return 2
     customers = len(store.customers())

@@ -2,53 +2,57 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from psycopg import errors
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+    update,
+)
 
-from app.server.db import Cursor, Row, SqlDb
+from data_access import Database, JsonText, Row, Tx, ensure_tables
 
 Status = Literal["queued", "running", "done", "failed", "rejected"]
 FINAL: frozenset[str] = frozenset({"done", "failed", "rejected"})
 PENDING = ("queued", "running")
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS sb_inbox (
-        thread_id TEXT NOT NULL,
-        seq BIGINT NOT NULL,
-        kind TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        client_id TEXT,
-        status TEXT NOT NULL,
-        cancel INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        result TEXT,
-        error TEXT,
-        error_code TEXT,
-        created_at DOUBLE PRECISION NOT NULL,
-        updated_at DOUBLE PRECISION NOT NULL,
-        PRIMARY KEY (thread_id, seq)
-    )""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS sb_inbox_client ON sb_inbox (thread_id, client_id)",
-    """CREATE TABLE IF NOT EXISTS sb_inbox_seq (
-        thread_id TEXT PRIMARY KEY,
-        last_seq BIGINT NOT NULL
-    )""",
+METADATA = MetaData()
+INBOX = Table(
+    "sb_inbox",
+    METADATA,
+    Column("thread_id", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("payload", JsonText, nullable=False),
+    Column("client_id", Text),
+    Column("status", Text, nullable=False),
+    Column("cancel", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("result", JsonText),
+    Column("error", Text),
+    Column("error_code", Text),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    PrimaryKeyConstraint("thread_id", "seq"),
+    Index("sb_inbox_client", "thread_id", "client_id", unique=True),
 )
-_NEXT_SEQ = (
-    "INSERT INTO sb_inbox_seq (thread_id, last_seq) VALUES (?, 1) "
-    "ON CONFLICT (thread_id) DO UPDATE SET last_seq = sb_inbox_seq.last_seq + 1 "
-    "RETURNING last_seq"
-)
-"""Take the thread's next sequence number. The counter row stays locked until commit, so
-commit order equals sequence order."""
-_COLUMNS = (
-    "thread_id, seq, kind, payload, client_id, status, cancel, attempts, result, error, "
-    "error_code, created_at, updated_at"
+SEQUENCES = Table(
+    "sb_inbox_seq",
+    METADATA,
+    Column("thread_id", Text, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
 )
 
 
@@ -76,17 +80,21 @@ class Entry:
         return self.status in FINAL
 
 
+class _Resent(Exception):
+    """The message's ``client_id`` is already in the inbox (rolls the enqueue back)."""
+
+
 def _entry(row: Row) -> Entry:
     return Entry(
         thread_id=row["thread_id"],
         seq=int(row["seq"]),
         kind=row["kind"],
-        payload=json.loads(row["payload"]),
+        payload=row["payload"],
         client_id=row["client_id"],
         status=row["status"],
         cancel=bool(row["cancel"]),
         attempts=int(row["attempts"]),
-        result=json.loads(row["result"]) if row["result"] else None,
+        result=row["result"],
         error=row["error"],
         error_code=row["error_code"],
         created_at=float(row["created_at"]),
@@ -94,120 +102,168 @@ def _entry(row: Row) -> Entry:
     )
 
 
+NO_LIMIT = 2**62
+"""``upto`` when the caller gives none (sequence numbers never get near it)."""
+
+
+def _param(name: str, type_: Any = None) -> Any:
+    return bindparam(name, type_=type_)
+
+
+_THREAD = INBOX.c.thread_id == _param("b_thread")
+_PENDING = _THREAD & INBOX.c.status.in_(PENDING)
+_BY_CLIENT = select(INBOX).where(_THREAD, INBOX.c.client_id == _param("b_client"))
+_BY_SEQ = select(INBOX).where(_THREAD, INBOX.c.seq == _param("b_seq"))
+_PENDING_UPTO = select(INBOX).where(_PENDING, INBOX.c.seq <= _param("b_upto")).order_by(INBOX.c.seq)
+_AHEAD = select(func.count()).where(_PENDING, INBOX.c.seq < _param("b_seq"))
+_HISTORY = (
+    select(INBOX).where(_THREAD).order_by(INBOX.c.seq.desc()).limit(_param("b_limit", Integer))
+)
+_CLAIM = (
+    update(INBOX)
+    .where(
+        _THREAD,
+        INBOX.c.seq
+        == select(func.min(INBOX.c.seq))
+        .where(_PENDING, INBOX.c.seq <= _param("b_upto"))
+        .scalar_subquery(),
+    )
+    .values(status="running", attempts=INBOX.c.attempts + 1, updated_at=_param("b_now", Double))
+    .returning(*INBOX.c)
+)
+_FINISH = (
+    update(INBOX)
+    .where(_THREAD, INBOX.c.seq == _param("b_seq"))
+    .values(
+        status=_param("b_status", Text),
+        result=_param("b_result", JsonText()),
+        error=_param("b_error", Text),
+        error_code=_param("b_code", Text),
+        updated_at=_param("b_now", Double),
+    )
+    .returning(*INBOX.c)
+)
+_CANCEL = (
+    update(INBOX)
+    .where(_THREAD, INBOX.c.status == "running")
+    .values(cancel=1)
+    .returning(INBOX.c.seq)
+)
+_CANCELLED = select(INBOX.c.cancel).where(_THREAD, INBOX.c.seq == _param("b_seq"))
+_UNFINISHED = select(INBOX.c.seq).where(_PENDING).limit(1)
+_UNFINISHED_OR_SENT = (
+    select(INBOX.c.seq)
+    .where(_THREAD, INBOX.c.status.in_(PENDING) | (INBOX.c.client_id == _param("b_client")))
+    .limit(1)
+)
+_STALE = (
+    select(INBOX.c.thread_id)
+    .where(INBOX.c.status.in_(PENDING), INBOX.c.updated_at < _param("b_since", Double))
+    .distinct()
+)
+"""The inbox's statements, built once (constructing a Core statement per call costs more CPU
+than running it)."""
+
+
 class Inbox:
     """Durable, ordered messages per thread: the source of truth for 'accepted exactly once'."""
 
-    def __init__(self, db: SqlDb) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
+        self._next_seq = (
+            db.upsert(SEQUENCES, ["thread_id"], lambda _new: {"last_seq": SEQUENCES.c.last_seq + 1})
+            .values(thread_id=_param("b_thread", Text), last_seq=1)
+            .returning(SEQUENCES.c.last_seq)
+        )
+        """Take the thread's next sequence number; the counter row stays locked until commit."""
+        self._add = (
+            db.insert_ignore(INBOX, ["thread_id", "client_id"])
+            .values(
+                thread_id=_param("b_thread", Text),
+                seq=_param("b_seq", BigInteger),
+                kind=_param("b_kind", Text),
+                payload=_param("b_payload", JsonText()),
+                client_id=_param("b_client", Text),
+                status="queued",
+                cancel=0,
+                attempts=0,
+                created_at=_param("b_now", Double),
+                updated_at=_param("b_now", Double),
+            )
+            .returning(*INBOX.c)
+        )
 
     def setup(self) -> None:
         """Create the tables (safe to call from several processes at once)."""
-        with self.db.transaction() as cur:
-            if self.db.postgres:
-                cur.rows("SELECT pg_advisory_xact_lock(7104552)")
-            for statement in SCHEMA:
-                cur.rows(statement)
+        ensure_tables(self.db, "inbox", METADATA)
 
     def enqueue(
         self, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None = None
     ) -> tuple[Entry, bool]:
         """Accept a message: ``(entry, True)``, or the earlier entry with this ``client_id``.
 
-        Sequence numbers grow with arrival; on Postgres a resent ``client_id`` may leave a gap.
+        One transaction: take the thread's next sequence number (the counter row stays locked
+        until commit, so commit order equals sequence order), then insert unless the
+        ``client_id`` was seen; a resend rolls the number back and returns the first entry.
         """
-        if self.db.postgres:
-            return self._enqueue_postgres(thread_id, kind, payload, client_id)
-        for _attempt in range(3):
-            try:
-                with self.db.transaction() as cur:
-                    if client_id:
-                        existing = self._by_client(cur, thread_id, client_id)
-                        if existing is not None:
-                            return existing, False
-                    return self._insert(cur, thread_id, kind, payload, client_id), True
-            except Exception as error:  # a concurrent retry with the same client id won the race
-                if not client_id or not _is_unique_violation(error):
-                    raise
-        raise RuntimeError(f"Could not enqueue a message on thread {thread_id!r}; retry.")
-
-    def _enqueue_postgres(
-        self, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None
-    ) -> tuple[Entry, bool]:
-        """``enqueue`` in one statement; the earlier entry when ``client_id`` was seen."""
-        now = time.time()
-        rows = self.db.rows(
-            f"WITH next AS ({_NEXT_SEQ}) INSERT INTO sb_inbox ({_COLUMNS}) "
-            "SELECT ?, last_seq, ?, ?, ?, 'queued', 0, 0, NULL, NULL, NULL, ?, ? FROM next "
-            f"ON CONFLICT (thread_id, client_id) DO NOTHING RETURNING {_COLUMNS}",
-            (thread_id, thread_id, kind, json.dumps(payload), client_id, now, now),
-        )
-        if rows:
-            return _entry(rows[0]), True
+        try:
+            with self.db.transaction() as tx:
+                entry = self._insert(tx, thread_id, kind, payload, client_id)
+                if entry is None:
+                    raise _Resent  # roll back: the sequence number is given back
+                return entry, True
+        except _Resent:
+            pass
         existing = self.find(thread_id, client_id) if client_id else None
         if existing is None:
             raise RuntimeError(f"Could not enqueue a message on thread {thread_id!r}; retry.")
         return existing, False
 
-    @staticmethod
-    def _by_client(cur: Cursor, thread_id: str, client_id: str) -> Entry | None:
-        rows = cur.rows(
-            f"SELECT {_COLUMNS} FROM sb_inbox WHERE thread_id = ? AND client_id = ?",
-            (thread_id, client_id),
-        )
-        return _entry(rows[0]) if rows else None
-
-    @staticmethod
     def _insert(
-        cur: Cursor, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None
-    ) -> Entry:
-        seq = int(cur.rows(_NEXT_SEQ, (thread_id,))[0]["last_seq"])
-        now = time.time()
-        rows = cur.rows(
-            f"INSERT INTO sb_inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'queued', 0, 0, NULL, "
-            f"NULL, NULL, ?, ?) RETURNING {_COLUMNS}",
-            (thread_id, seq, kind, json.dumps(payload), client_id, now, now),
+        self, tx: Tx, thread_id: str, kind: str, payload: dict[str, Any], client_id: str | None
+    ) -> Entry | None:
+        """Insert the entry with the next sequence number; ``None`` when ``client_id`` exists."""
+        seq = tx.scalar(self._next_seq, {"b_thread": thread_id})
+        row = tx.one(
+            self._add,
+            {
+                "b_thread": thread_id,
+                "b_seq": int(seq),
+                "b_kind": kind,
+                "b_payload": payload,
+                "b_client": client_id,
+                "b_now": time.time(),
+            },
         )
-        return _entry(rows[0])
+        return _entry(row) if row is not None else None
+
+    def _rows(self, query: Any, **params: Any) -> list[Row]:
+        with self.db.read() as tx:
+            return tx.all(query, params)
 
     def find(self, thread_id: str, client_id: str) -> Entry | None:
         """The entry accepted earlier with this idempotency key, if any."""
-        rows = self.db.rows(
-            f"SELECT {_COLUMNS} FROM sb_inbox WHERE thread_id = ? AND client_id = ?",
-            (thread_id, client_id),
-        )
+        rows = self._rows(_BY_CLIENT, b_thread=thread_id, b_client=client_id)
         return _entry(rows[0]) if rows else None
 
     def get(self, thread_id: str, seq: int) -> Entry | None:
         """The entry ``seq`` of ``thread_id``."""
-        rows = self.db.rows(
-            f"SELECT {_COLUMNS} FROM sb_inbox WHERE thread_id = ? AND seq = ?", (thread_id, seq)
-        )
+        rows = self._rows(_BY_SEQ, b_thread=thread_id, b_seq=seq)
         return _entry(rows[0]) if rows else None
 
     def pending(self, thread_id: str, upto: int | None = None) -> list[Entry]:
         """Queued or running entries (oldest first), up to sequence ``upto`` when given."""
-        query = f"SELECT {_COLUMNS} FROM sb_inbox WHERE thread_id = ? AND status IN (?, ?)"
-        params: list[Any] = [thread_id, *PENDING]
-        if upto is not None:
-            query += " AND seq <= ?"
-            params.append(upto)
-        return [_entry(r) for r in self.db.rows(query + " ORDER BY seq", params)]
+        rows = self._rows(_PENDING_UPTO, b_thread=thread_id, b_upto=_upto(upto))
+        return [_entry(r) for r in rows]
 
     def ahead_of(self, thread_id: str, seq: int) -> int:
         """How many unfinished entries come before ``seq``."""
-        rows = self.db.rows(
-            "SELECT COUNT(*) AS n FROM sb_inbox WHERE thread_id = ? AND status IN (?, ?) "
-            "AND seq < ?",
-            (thread_id, *PENDING, seq),
-        )
-        return int(rows[0]["n"])
+        rows = self._rows(_AHEAD, b_thread=thread_id, b_seq=seq)
+        return int(next(iter(rows[0].values()))) if rows else 0
 
     def history(self, thread_id: str, limit: int = 200) -> list[Entry]:
         """The newest ``limit`` entries, oldest first."""
-        rows = self.db.rows(
-            f"SELECT {_COLUMNS} FROM sb_inbox WHERE thread_id = ? ORDER BY seq DESC LIMIT ?",
-            (thread_id, limit),
-        )
+        rows = self._rows(_HISTORY, b_thread=thread_id, b_limit=limit)
         return [_entry(r) for r in reversed(rows)]
 
     def claim_next(self, thread_id: str, upto: int | None = None) -> Entry | None:
@@ -215,23 +271,18 @@ class Inbox:
 
         Its ``attempts`` then counts this attempt too: above 1, an earlier one was cut off.
         """
-        bound, params = ("AND seq <= ?", [upto]) if upto is not None else ("", [])
-        rows = self.db.rows(
-            "UPDATE sb_inbox SET status = 'running', attempts = attempts + 1, updated_at = ? "
-            "WHERE thread_id = ? AND seq = (SELECT MIN(seq) FROM sb_inbox WHERE thread_id = ? "
-            f"AND status IN (?, ?) {bound}) RETURNING {_COLUMNS}",
-            (time.time(), thread_id, thread_id, *PENDING, *params),
-        )
+        rows = self._rows(_CLAIM, b_thread=thread_id, b_upto=_upto(upto), b_now=time.time())
         return _entry(rows[0]) if rows else None
+
+    def stale_threads(self, idle_since: float) -> list[str]:
+        """Threads with unfinished entries untouched since ``idle_since`` (Unix time)."""
+        return [row["thread_id"] for row in self._rows(_STALE, b_since=idle_since)]
 
     def unfinished_or_sent(self, thread_id: str, client_id: str | None) -> bool:
         """Whether the thread has unfinished entries, or an entry with ``client_id``."""
-        rows = self.db.rows(
-            "SELECT 1 AS hit FROM sb_inbox WHERE thread_id = ? AND (status IN (?, ?) "
-            "OR client_id = ?) LIMIT 1",
-            (thread_id, *PENDING, client_id),
-        )
-        return bool(rows)
+        if client_id is None:  # (``client_id = NULL`` matches nothing; ``IS NULL`` would)
+            return bool(self._rows(_UNFINISHED, b_thread=thread_id))
+        return bool(self._rows(_UNFINISHED_OR_SENT, b_thread=thread_id, b_client=client_id))
 
     def finish(
         self,
@@ -243,38 +294,27 @@ class Inbox:
         code: str | None = None,
     ) -> Entry | None:
         """Record the outcome of ``seq`` (``code`` names the error for clients); the entry."""
-        rows = self.db.rows(
-            "UPDATE sb_inbox SET status = ?, result = ?, error = ?, error_code = ?, "
-            f"updated_at = ? WHERE thread_id = ? AND seq = ? RETURNING {_COLUMNS}",
-            (
-                status,
-                json.dumps(result, default=str) if result is not None else None,
-                error,
-                code,
-                time.time(),
-                thread_id,
-                seq,
-            ),
+        rows = self._rows(
+            _FINISH,
+            b_thread=thread_id,
+            b_seq=seq,
+            b_status=status,
+            b_result=result,
+            b_error=error,
+            b_code=code,
+            b_now=time.time(),
         )
         return _entry(rows[0]) if rows else None
 
     def request_cancel(self, thread_id: str) -> int:
         """Ask the running turn of ``thread_id`` to stop at its next safe point."""
-        rows = self.db.rows(
-            "UPDATE sb_inbox SET cancel = 1 WHERE thread_id = ? AND status = 'running' "
-            "RETURNING seq",
-            (thread_id,),
-        )
-        return len(rows)
+        return len(self._rows(_CANCEL, b_thread=thread_id))
 
     def cancel_requested(self, thread_id: str, seq: int) -> bool:
         """Whether a newer message asked the turn ``seq`` to stop."""
-        rows = self.db.rows(
-            "SELECT cancel FROM sb_inbox WHERE thread_id = ? AND seq = ?", (thread_id, seq)
-        )
+        rows = self._rows(_CANCELLED, b_thread=thread_id, b_seq=seq)
         return bool(rows and rows[0]["cancel"])
 
 
-def _is_unique_violation(error: Exception) -> bool:
-    """Whether ``error`` is a unique-key violation on either database."""
-    return isinstance(error, sqlite3.IntegrityError | errors.UniqueViolation)
+def _upto(upto: int | None) -> int:
+    return NO_LIMIT if upto is None else upto

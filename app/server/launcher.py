@@ -17,40 +17,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 
 from conversation.paths import repo_root
+from data_access.admin import drop_database, recreate_database
 from tools.store import close_store
-
-
-def recreate_database(url: str) -> None:
-    """Drop and create the Postgres database ``url`` names (a dedicated scratch database)."""
-    base, _, name = url.rpartition("/")
-    if not name or name in {"postgres", "test", "template0", "template1"}:
-        raise ValueError(f"Refusing to drop {name!r}: name a dedicated scratch database.")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @contextmanager
 def scratch_database(server_url: str, prefix: str = "switchboard_scratch") -> Iterator[str]:
     """A fresh database on the Postgres server of ``server_url``, dropped on exit."""
     base = server_url.rpartition("/")[0]
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    url = f"{base}/{name}"
+    url = f"{base}/{prefix}_{uuid.uuid4().hex[:8]}"
     recreate_database(url)
     try:
         yield url
     finally:
         close_store(url)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        drop_database(url)
 
 
 def free_port() -> int:

@@ -7,9 +7,8 @@ import threading
 import time
 from typing import Protocol
 
-import redis
-
 from app.server.settings import Rate
+from data_access.kv import redis_client
 
 log = logging.getLogger("switchboard.server.ratelimit")
 
@@ -88,7 +87,7 @@ class RedisLimiter:
     backend = "redis"
 
     def __init__(self, url: str) -> None:
-        self._client = redis.Redis.from_url(url, socket_timeout=2)
+        self._client = redis_client(url, socket_timeout=2)
         self._script = self._client.register_script(_BUCKET)
 
     def hit(self, key: str, rate: Rate) -> float:

@@ -14,23 +14,21 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-import redis
-
 from agents.context import Context
 from agents.triage import classify_local
 from app.locks import TurnLocks, open_locks
 from app.observability.setup import Observability
 from app.runtime import GRAPHS, compile_named, make_context, model_spec
-from app.server.db import SqlDb
 from app.server.errors import ApiError
 from app.server.inbox import Entry, Inbox
 from app.server.ratelimit import Limiter, open_limiter
 from app.server.schemas import DemoCustomer
 from app.server.settings import ServerSettings
 from app.server.turns import TurnRunner
-from app.stores import open_checkpointer
-from app.threads import SCHEMA as THREADS_SCHEMA
+from app.stores import open_checkpointer, server_database_url
 from app.threads import ThreadInfo, ThreadRegistry
+from data_access import Database, open_database
+from data_access.kv import ping_redis
 from tools.store import open_store
 
 log = logging.getLogger("switchboard.server")
@@ -59,7 +57,7 @@ class Service:
         self._background: set[asyncio.Future[Any]] = set()
         self.model = ""
         self.graph: Any = None
-        self.db: SqlDb
+        self.db: Database
         self.inbox: Inbox
         self.registry: ThreadRegistry
         self.locks: TurnLocks
@@ -78,14 +76,12 @@ class Service:
         settings = self.settings
         self.model = model_spec(settings.model)
         pool_size = settings.turn_workers + 4
-        self.db = self._stack.enter_context(closing(SqlDb(settings.database_url, pool_size)))
+        self.db = self._stack.enter_context(
+            closing(open_database(server_database_url(settings.database_url), pool_size=pool_size))
+        )
         self.inbox = Inbox(self.db)
         self.inbox.setup()
-        with self.db.transaction() as cur:  # create the registry table once, race-free
-            if self.db.postgres:
-                cur.rows("SELECT pg_advisory_xact_lock(7104552)")
-            cur.rows(THREADS_SCHEMA)
-        self.registry = ThreadRegistry(settings.database_url, pool=self.db.pool)
+        self.registry = ThreadRegistry(db=self.db)
         self.locks = self._stack.enter_context(
             closing(open_locks(settings.database_url, settings.redis_url, pool_size))
         )
@@ -299,21 +295,14 @@ class Service:
     async def sweep(self) -> int:
         """Finish orphaned inbox entries (crashed worker, gone client); return the thread count."""
         stale_after = max(2 * self.settings.janitor_interval, 10.0)
-        rows = await self.in_db_thread(
-            lambda: self.db.rows(
-                "SELECT DISTINCT thread_id FROM sb_inbox WHERE status IN ('queued', 'running') "
-                "AND updated_at < ?",
-                (time.time() - stale_after,),
-            )
-        )
-        for row in rows:
-            thread_id = row["thread_id"]
+        threads = await self.in_db_thread(self.inbox.stale_threads, time.time() - stale_after)
+        for thread_id in threads:
             try:
                 info = await self.in_db_thread(self.registry.get, thread_id)
                 await self.in_turn_thread(self.runner.attempt, thread_id, info.customer_id, None)
             except Exception as error:  # one bad thread must not stop the others' recovery
                 log.warning("Sweep of thread %s failed: %s", thread_id, error)
-        return len(rows)
+        return len(threads)
 
     def demo_customers(self) -> list[DemoCustomer]:
         """Customers of the telco store (dev-mode sign-in list)."""
@@ -333,7 +322,7 @@ class Service:
         checks["graph"] = "ok" if self.graph is not None else "not compiled"
         if self.settings.redis_url:
             try:
-                redis.Redis.from_url(self.settings.redis_url, socket_timeout=2).ping()
+                ping_redis(self.settings.redis_url)
                 checks["redis"] = "ok"
             except Exception as error:
                 checks["redis"] = f"failed: {type(error).__name__}"

@@ -10,22 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from app.server.db import SqlDb
 from app.server.inbox import Inbox
 from app.server.launcher import scratch_database
+from data_access import open_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'inbox.sqlite'}"
-        with closing(SqlDb(url)) as db:
+        with closing(open_database(url)) as db:
             box = Inbox(db)
             box.setup()
             yield box
         return
     postgres_url = request.getfixturevalue("postgres_url")
-    with scratch_database(postgres_url, "switchboard_inbox") as url, closing(SqlDb(url)) as db:
+    with (
+        scratch_database(postgres_url, "switchboard_inbox") as url,
+        closing(open_database(url)) as db,
+    ):
         box = Inbox(db)
         box.setup()
         yield box

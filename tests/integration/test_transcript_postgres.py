@@ -1,20 +1,53 @@
-"""Transcript store on the real PostgreSQL: idempotent appends, order, masking, export."""
+"""Transcript store on the real PostgreSQL: idempotent appends, order, masking, export.
+
+The unit tests' store functions run here against a fresh PostgreSQL schema per test (their
+``store`` fixture, provided below). Skips with the reason when PostgreSQL is unreachable,
+unless SWITCHBOARD_REQUIRE_SERVICES=1.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from conversation.transcript import PostgresTranscript, UnknownThread, open_transcript
+from conversation.transcript import Transcript, UnknownThread, open_transcript
+from tests.integration.pg_schema import drop_schema, schema_url
+from tests.unit.test_conversation_transcript import (
+    test_append_is_idempotent_and_ordered,
+    test_messages_without_ids_get_stable_ids,
+    test_pii_is_masked_in_content_and_tool_arguments,
+    test_unknown_thread_raises,
+)
 
 pytestmark = pytest.mark.services
+
+__all__ = [
+    "test_append_is_idempotent_and_ordered",
+    "test_messages_without_ids_get_stable_ids",
+    "test_pii_is_masked_in_content_and_tool_arguments",
+    "test_unknown_thread_raises",
+]
+
+
+@pytest.fixture
+def store(postgres_url: str) -> Iterator[Transcript]:
+    """A transcript in a fresh PostgreSQL schema, dropped after the test."""
+    url, schema = schema_url(postgres_url, "sb_transcript")
+    opened = Transcript(url)
+    assert opened.db.kind == "postgresql"
+    try:
+        yield opened
+    finally:
+        opened.close()
+        drop_schema(postgres_url, schema)
 
 
 def test_postgres_transcript_round_trip(postgres_url: str) -> None:
     store = open_transcript(postgres_url)
-    assert isinstance(store, PostgresTranscript)
+    assert isinstance(store, Transcript)
     thread = f"test-{uuid.uuid4()}"
     try:
         first = [HumanMessage("my email is a@b.co", id="h1"), AIMessage("noted", id="a1")]

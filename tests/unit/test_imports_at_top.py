@@ -16,6 +16,7 @@ PACKAGES = (
     "prompts",
     "benchmarks",
     "testing",
+    "data_access",
 )
 MAX_LOCAL_FIRST_PARTY = 10
 LAZY_THIRD_PARTY = (

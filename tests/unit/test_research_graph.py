@@ -13,8 +13,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
 from agents.context import Context
-from agents.research import scripted
 from graphs.research import compile_graph
+from testing import research_policies as scripted
 from testing.scripted import ScriptedChatModel
 from tools.notes_store import open_notes_store
 from tools.research_corpus import load_corpus

@@ -7,9 +7,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from agents.context import Context
-from agents.research import scripted
 from agents.research.grounding import ground_report, quantities, split_sentences
 from graphs.research import compile_graph
+from testing import research_policies as scripted
 from testing.scripted import ScriptedChatModel
 from tools.research_corpus import load_corpus
 

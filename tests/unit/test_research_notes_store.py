@@ -1,18 +1,29 @@
-"""The shared notes store (SQLite): versions are appended, never overwritten."""
+"""The shared notes store (SQLite): versions are appended, never overwritten.
+
+The store tests take the ``store`` fixture; tests/integration/test_research_notes_postgres.py
+runs the same functions against PostgreSQL by providing its own ``store``.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tools.notes_store import NotesStoreError, SqliteNotesStore, open_notes_store
+from tools.notes_store import NotesStoreError, SqlNotesStore, open_notes_store
 
 
-def test_posting_to_a_key_appends_versions_and_keeps_every_one(tmp_path: Path) -> None:
-    store = SqliteNotesStore(tmp_path / "notes.sqlite")
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlNotesStore]:
+    """A notes store in a fresh SQLite file."""
+    opened = SqlNotesStore(f"sqlite:///{tmp_path / 'notes.sqlite'}")
+    yield opened
+    opened.close()
+
+
+def test_posting_to_a_key_appends_versions_and_keeps_every_one(store: SqlNotesStore) -> None:
     first = store.post("run1", "research_company_a", "researcher:A", "draft", ["doc-1"])
     store.post("run1", "research_company_b", "researcher:B", "other")
     second = store.post("run1", "research_company_a", "researcher:A", "final", ["doc-1", "doc-2"])
@@ -28,17 +39,15 @@ def test_posting_to_a_key_appends_versions_and_keeps_every_one(tmp_path: Path) -
     assert store.latest("another-run") == []
 
 
-def test_the_table_refuses_updates_and_deletes(tmp_path: Path) -> None:
-    path = tmp_path / "notes.sqlite"
-    SqliteNotesStore(path).post("run", "k", "a", "text")
-    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("UPDATE notes SET content = 'changed'")
-    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("DELETE FROM notes")
+def test_the_table_refuses_updates_and_deletes(store: SqlNotesStore) -> None:
+    store.post("run", "k", "a", "text")
+    for statement in ("UPDATE notes SET content = 'changed'", "DELETE FROM notes"):
+        with pytest.raises(Exception, match="append-only"), store.db.transaction() as tx:
+            tx.execute(statement)
+    assert [n.content for n in store.history("run", "k")] == ["text"]
 
 
-def test_concurrent_posts_get_distinct_versions(tmp_path: Path) -> None:
-    store = SqliteNotesStore(tmp_path / "notes.sqlite")
+def test_concurrent_posts_get_distinct_versions(store: SqlNotesStore) -> None:
     threads = [
         threading.Thread(target=store.post, args=("run", "shared", f"w{i}", f"note {i}"))
         for i in range(8)
@@ -55,8 +64,8 @@ def test_default_store_is_sqlite_in_the_data_dir(
 ) -> None:
     monkeypatch.delenv("SWITCHBOARD_REDIS_URL", raising=False)
     store = open_notes_store()
-    assert isinstance(store, SqliteNotesStore)
-    assert store.path == isolated_data_dir / "notes.sqlite"
+    assert isinstance(store, SqlNotesStore)
+    assert store.db.url.path == isolated_data_dir / "notes.sqlite"
 
 
 def test_an_unsupported_url_names_the_fix() -> None:

@@ -17,7 +17,7 @@ from agents.research.plan import (
     repair_plan,
 )
 from agents.research.planner import obtain_plan
-from agents.research.scripted import planner as scripted_planner
+from testing.research_policies import planner as scripted_planner
 from testing.scripted import ScriptedChatModel
 
 COMPANIES = ["Contoso Telecom", "Fabrikam Wireless", "Northwind Mobile", "Tailspin Networks"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.db import StoreConfigError, dialect_of, sqlite_path
+from data_access import DatabaseUrlError, parse_database_url
 from tools.store import TelcoStore, WriteConflict, close_store, money, open_store
 
 
@@ -229,14 +229,13 @@ def test_journal_reads_are_restricted_to_journal_tables(store: TelcoStore) -> No
 
 
 def test_store_urls_are_validated(tmp_path: Path) -> None:
-    assert dialect_of("postgresql://u@h/db") == "postgres"
-    assert dialect_of("sqlite:///x.sqlite3") == "sqlite"
-    assert sqlite_path(f"sqlite:///{tmp_path}/a.db") == tmp_path / "a.db"
-    with pytest.raises(StoreConfigError, match="Unsupported store URL"):
-        dialect_of("mysql://u:secret@h/db")
-    with pytest.raises(StoreConfigError, match="in-memory"):
-        sqlite_path("sqlite:///:memory:")
-    with pytest.raises(StoreConfigError) as info:
+    assert parse_database_url("postgresql://u@h/db").kind == "postgresql"
+    assert parse_database_url("sqlite:///x.sqlite3").kind == "sqlite"
+    assert parse_database_url(f"sqlite:///{tmp_path}/a.db").path == tmp_path / "a.db"
+    assert parse_database_url("sqlite:///:memory:").in_memory
+    with pytest.raises(DatabaseUrlError, match="Unsupported store URL"):
+        parse_database_url("mysql://u:secret@h/db", "store")
+    with pytest.raises(DatabaseUrlError) as info:
         open_store("mysql://u:secret@h/db")
     assert "secret" not in str(info.value)
 

@@ -56,4 +56,6 @@ def test_a_real_run_never_imports_the_test_package() -> None:
 def test_the_factory_provides_the_stand_in_and_its_policies() -> None:
     assert is_stand_in(SCRIPTED) and not is_stand_in("local") and not is_stand_in("scripted:fail")
     assert type(make_base_model(SCRIPTED)).__module__ == "testing.scripted"
-    assert policy_model("local", lambda messages, tools: None) is None  # type: ignore[arg-type,return-value]
+    assert policy_model("local", "bookstore") is None
+    played = policy_model(SCRIPTED, "research:planner")
+    assert played is not None and type(played).__module__ == "testing.scripted"

@@ -1,4 +1,4 @@
-"""The bookstore's scripted policy: a pure function of the prompt, used with ``scripted`` models.
+"""The bookstore's scripted policy (a test double): a pure function of the prompt, for ``scripted``.
 
 It reads only what a real model would see — the fact sheet in the system prompt, the newest
 user message and this turn's tool results — and picks a tool or writes a grounded reply.
