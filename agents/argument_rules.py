@@ -93,6 +93,28 @@ def _line_supported(known: Known, value: Any) -> bool:
     return any(wanted in text.upper() for text in said if text)
 
 
+_BILL_SHAPE = re.compile(r"^B\d{5}$", re.IGNORECASE)
+"""What a bill id looks like ("B20002"; not "1234567890", not "latest")."""
+_METHOD_SHAPE = re.compile(r"^PM\d{4}-\d+$", re.IGNORECASE)
+"""What a payment-method id looks like ("PM1001-2")."""
+
+
+def _bill_supported(known: Known, value: Any) -> bool:
+    """A bill id names a bill of the account (with nobody identified yet: one shaped like a
+    bill id; the tool then says whether it is theirs)."""
+    wanted = str(value).strip().upper()
+    bills = known.account.bills
+    if bills:
+        return any(wanted == bill.bill_id.upper() for bill in bills)
+    return bool(_BILL_SHAPE.match(wanted))
+
+
+def _method_supported(_known: Known, value: Any) -> bool:
+    """A payment-method id is shaped like one (an invented number falls back to the default
+    method; the tool checks the id is the customer's)."""
+    return bool(_METHOD_SHAPE.match(str(value).strip()))
+
+
 def _gb(known: Known, _tool: str) -> Filled | None:
     match = _GB.search(known.text)
     if match:
@@ -188,9 +210,15 @@ def support_argument_rules() -> ArgumentRules:
         },
         questions=QUESTIONS,
         optional=frozenset({"line", "phone_number", "full_name", "date_of_birth"}),
-        grounded={"line": _line_supported, "problem": _problem_supported},
+        grounded={
+            "line": _line_supported,
+            "problem": _problem_supported,
+            "bill_id": _bill_supported,
+            "payment_method_id": _method_supported,
+        },
         item_reads={"explain_bill": ("bill_id", _bill_named_now)},
         narrowed={"list_bills": "explain_bill"},
         questions_instead={"run_diagnostic": ("search_kb", "query", "issue")},
+        faults_instead={"search_kb": ("run_diagnostic", "issue")},
         how_to=HOW_TO,
     )

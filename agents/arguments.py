@@ -100,8 +100,14 @@ class ArgumentRules:
     """A tool → the tool (and its argument, given the customer's words) that answers a
     how-to question instead, unless the fact-sheet slot named third is known ("How do I set
     up an eSIM?" with no problem reported is for the knowledge base, not a diagnostic)."""
+    faults_instead: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """A tool → the tool that answers a fault report instead, when the fact-sheet slot named
+    second was given by the newest message and it is no how-to question ("can't send photos
+    in texts, what's wrong?" is for the diagnostic, not a knowledge-base search); only when
+    what is known fills the replacement's arguments (a fault no diagnostic checks keeps the
+    search)."""
     how_to: re.Pattern[str] | None = None
-    """The words of a how-to question (for ``questions_instead``)."""
+    """The words of a how-to question (for ``questions_instead`` and ``faults_instead``)."""
     narrowed: Mapping[str, str] = field(default_factory=dict)
     """A listing tool → the item read (in ``item_reads``) it becomes when the newest message
     names one item ("the charges on my latest bill": that bill, not the list of bills)."""
@@ -224,6 +230,22 @@ def question_instead(
     return ToolCall(name=name, args={argument: known.text}, id=call.get("id"), type="tool_call")
 
 
+def fault_instead(
+    call: ToolCall, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
+) -> ToolCall | None:
+    """The call that checks the fault the newest message reports instead of ``call`` (see
+    ``ArgumentRules.faults_instead``); ``None``: keep ``call``."""
+    target = rules.faults_instead.get(call["name"])
+    if target is None or target[0] not in tools:
+        return None
+    name, fault = target
+    if known.fact(fault, this_turn=True) is None:
+        return None
+    if rules.how_to is not None and rules.how_to.search(known.text):
+        return None
+    return ToolCall(name=name, args={}, id=call.get("id"), type="tool_call")
+
+
 def fill_reply(
     message: AIMessage, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
 ) -> Filling:
@@ -246,6 +268,12 @@ def fill_reply(
         if answer is not None:
             calls.append(answer)
             events.append(f"a how-to question, not a {call['name']}: {answer['name']}")
+            continue
+        check = fault_instead(call, tools, known, rules)
+        checked = fill_call(check, tools[check["name"]], known, rules) if check else None
+        if check is not None and checked is not None and checked.call is not None:
+            calls.append(checked.call)
+            events += [f"a fault report, not a {call['name']}: {check['name']}", *checked.events]
             continue
         result = fill_call(call, tool, known, rules)
         events += result.events

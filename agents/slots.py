@@ -23,10 +23,18 @@ ISSUES = {
     "reception": "no service",
     "coverage": "no service",
     "slow": "slow data",
+    "crawl": "slow data",
+    "sluggish": "slow data",
+    "lagg": "slow data",
+    "forever": "slow data",
+    "take ages": "slow data",
+    "takes ages": "slow data",
+    "buffering": "slow data",
     "mms": "MMS",
     "picture": "MMS",
     "pic": "MMS",
     "photo": "MMS",
+    "image": "MMS",
     "roaming": "roaming",
     "internet": "no data",
     "data": "no data",
@@ -37,7 +45,11 @@ ISSUES = {
 """Words of a problem report → the fact sheet's issue label (first match wins)."""
 _ISSUE_WORDS = (
     r"no service|no signal|(?:no|zero|0) bars|no (?:reception|coverage)|slow|mms"
-    r"|(?:picture|pic|photo)s? (?:messages?|texts?|won'?t send|wont send|don'?t send|not sending)"
+    r"|crawl(?:s|ing)?|sluggish|lag(?:gy|ging)|takes? (?:forever|ages)|buffering"
+    r"|(?:picture|pic|photo|image)s? "
+    r"(?:messages?|texts?|won'?t send|wont send|don'?t send|not sending)"
+    r"|(?:send|sending|receive|receiving)\s+(?:pictures?|pics?|photos?|images?)"
+    r"|(?:picture|pic|photo|image)s? (?:in|by|via|over|through) (?:texts?|messages?)"
     r"|picture messages?"
     r"|(?:internet|mobile data|data|4g|5g|lte)(?=(?:\s+\S+){0,5}?\s+"
     r"(?:stopped|not working|isn'?t working|doesn'?t work|won'?t work|down|gone|dead)\b)"

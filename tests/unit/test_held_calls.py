@@ -142,7 +142,7 @@ def test_a_how_to_question_with_no_problem_named_goes_to_the_knowledge_base() ->
 
 
 def test_with_no_problem_named_the_models_reading_stands() -> None:
-    text = "cant send photos in texts anymore?? whats wrong"
+    text = "something is off with my phone since yesterday, whats wrong"
     known = Known(facts={}, turn=2, text=text, account=Account(None, ""), act="question")
     call = {"name": "run_diagnostic", "args": {"problem": "mms"}, "id": "c"}
     tools = {"run_diagnostic": run_diagnostic, "search_kb": search_kb}
@@ -152,6 +152,33 @@ def test_with_no_problem_named_the_models_reading_stands() -> None:
     assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
         ("run_diagnostic", {"problem": "mms"})
     ]
+
+
+def _searched(text: str, turn: int = 2) -> list[tuple[str, dict]]:
+    facts = support_extractor().apply({}, text, turn)
+    known = Known(facts=facts, turn=turn, text=text, account=Account(None, ""), act="question")
+    search = {"name": "search_kb", "args": {"query": text}, "id": "c"}
+    tools = {"run_diagnostic": run_diagnostic, "search_kb": search_kb}
+    filling = fill_reply(
+        AIMessage(content="", tool_calls=[search]), tools, known, support_argument_rules()
+    )
+    return [(c["name"], c["args"]) for c in filling.message.tool_calls]
+
+
+def test_a_fault_report_gets_the_diagnostic_not_a_search() -> None:
+    assert _searched("my mum cant receive photos i send her, what is going on") == [
+        ("run_diagnostic", {"problem": "mms"})
+    ]
+    assert _searched("apps take ages to load on mobile, why") == [
+        ("run_diagnostic", {"problem": "slow_data"})
+    ]
+
+
+def test_a_how_to_or_a_fault_no_diagnostic_checks_keeps_the_search() -> None:
+    text = "how do I fix slow data on my phone?"
+    assert _searched(text) == [("search_kb", {"query": text})]
+    text = "is roaming free in France?"
+    assert _searched(text) == [("search_kb", {"query": text})]
 
 
 def test_in_the_graph_the_answer_to_which_line_runs_the_held_diagnostic() -> None:
@@ -172,3 +199,18 @@ def test_in_the_graph_the_answer_to_which_line_runs_the_held_diagnostic() -> Non
         for event in entry.get("events", [])
     ]
     assert "held call completed: run_diagnostic" in events
+
+
+def test_an_invented_bill_and_payment_method_are_replaced_by_what_the_account_says() -> None:
+    open_store().reset_to_seed()
+    text = "could I clear the overdue one today"
+    known = Known(facts={}, turn=1, text=text, account=Account("C1001", ""), act="question")
+    call = {
+        "name": "make_payment",
+        "args": {"bill_id": "1234567890", "payment_method_id": "1234567890"},
+        "id": "c",
+    }
+    filled = fill_call(call, billing.make_payment, known, support_argument_rules())
+    assert filled.call is not None
+    assert filled.call["args"] == {"bill_id": "B20002"}
+    assert any("dropped invented make_payment.bill_id" in event for event in filled.events)

@@ -23,6 +23,12 @@ def _facts(text: str) -> dict[str, str]:
         ("pics wont send from my phone", "MMS"),
         ("picture messages fail on my galaxy s21", "MMS"),
         ("Mobile data has been really slow on my phone for days.", "slow data"),
+        ("videos keep buffering and everything is laggy", "slow data"),
+        ("apps take ages to load over mobile", "slow data"),
+        ("the web is crawling on my phone", "slow data"),
+        ("I can't receive photos from my sister", "MMS"),
+        ("images by text just fail", "MMS"),
+        ("picture messages fail on my galaxy s21 since monday", "MMS"),
     ],
 )
 def test_a_problem_report_names_its_issue(text: str, issue: str) -> None:
