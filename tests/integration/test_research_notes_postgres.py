@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.pg_schema import drop_schema, schema_url
+from tests.integration.pg_schema import opened_in_schema
 from tests.unit.test_research_notes_store import (
     test_concurrent_posts_get_distinct_versions,
     test_posting_to_a_key_appends_versions_and_keeps_every_one,
@@ -29,11 +29,5 @@ __all__ = [
 @pytest.fixture
 def store(postgres_url: str) -> Iterator[SqlNotesStore]:
     """A notes store in a fresh PostgreSQL schema, dropped after the test."""
-    url, schema = schema_url(postgres_url, "sb_notes")
-    opened = SqlNotesStore(url)
-    assert opened.db.kind == "postgresql"
-    try:
+    with opened_in_schema(postgres_url, "sb_notes", SqlNotesStore) as opened:
         yield opened
-    finally:
-        opened.close()
-        drop_schema(postgres_url, schema)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.threads import ThreadRegistry
-from tests.integration.pg_schema import drop_schema, schema_url
+from tests.integration.pg_schema import opened_in_schema
 from tests.unit.test_thread_registry import (
     test_a_created_thread_belongs_to_its_customer,
     test_an_unauthenticated_thread_is_only_for_unauthenticated_callers,
@@ -29,11 +29,5 @@ __all__ = [
 @pytest.fixture
 def registry(postgres_url: str) -> Iterator[ThreadRegistry]:
     """A registry in a fresh PostgreSQL schema, dropped after the test."""
-    url, schema = schema_url(postgres_url, "sb_threads")
-    opened = ThreadRegistry(url)
-    assert opened.db.kind == "postgresql"
-    try:
+    with opened_in_schema(postgres_url, "sb_threads", ThreadRegistry) as opened:
         yield opened
-    finally:
-        opened.close()
-        drop_schema(postgres_url, schema)

@@ -14,7 +14,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from conversation.transcript import Transcript, UnknownThread, open_transcript
-from tests.integration.pg_schema import drop_schema, schema_url
+from tests.integration.pg_schema import opened_in_schema
 from tests.unit.test_conversation_transcript import (
     test_append_is_idempotent_and_ordered,
     test_messages_without_ids_get_stable_ids,
@@ -35,14 +35,8 @@ __all__ = [
 @pytest.fixture
 def store(postgres_url: str) -> Iterator[Transcript]:
     """A transcript in a fresh PostgreSQL schema, dropped after the test."""
-    url, schema = schema_url(postgres_url, "sb_transcript")
-    opened = Transcript(url)
-    assert opened.db.kind == "postgresql"
-    try:
+    with opened_in_schema(postgres_url, "sb_transcript", Transcript) as opened:
         yield opened
-    finally:
-        opened.close()
-        drop_schema(postgres_url, schema)
 
 
 def test_postgres_transcript_round_trip(postgres_url: str) -> None:
