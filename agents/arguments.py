@@ -61,13 +61,17 @@ class Known:
     account: Account
     act: str = ""
     """The newest message's dialogue act (``question``, ``request``, ...)."""
+    said: frozenset[str] = frozenset()
+    """The fact slots the newest message names, changed or not ("is B20003 paid?" names
+    ``bill`` even when B20003 was on the sheet already, or is a deferred question said again)."""
 
     def fact(self, slot: str, this_turn: bool = False) -> str | None:
-        """The fact sheet's value of ``slot`` (only if given this turn, with ``this_turn``)."""
+        """The fact sheet's value of ``slot`` (with ``this_turn``: only if the newest message
+        gave or named it)."""
         fact = self.facts.get(slot)
         if not fact or not fact.get("value"):
             return None
-        if this_turn and fact.get("turn") != self.turn:
+        if this_turn and fact.get("turn") != self.turn and slot not in self.said:
             return None
         return str(fact["value"])
 

@@ -18,9 +18,16 @@ from agents.dialog import off_topic_redirect
 from agents.models import chat_model
 from agents.prompting import build_prompt
 from agents.proposals import proposed_write, requested_write
-from agents.slots import HOW_TO, PERSON_REQUEST, WRITE_PROPOSALS, WRITE_REQUESTS
+from agents.slots import (
+    HOW_TO,
+    PERSON_REQUEST,
+    WRITE_PROPOSALS,
+    WRITE_REQUESTS,
+    support_extractor,
+)
 from agents.spec import AgentSpec
 from agents.state import HeldCall, SupportState
+from conversation.facts import FactSheet
 from conversation.stack import top
 from prompts.loader import load
 from tools.handoff import transfer_to_human
@@ -123,13 +130,21 @@ def tools_by_name(spec: AgentSpec) -> dict[str, BaseTool]:
 def known_for(state: SupportState, context: Context) -> Known:
     """What the engine knows to fill tool arguments with, this step."""
     customer = context.customer_id or state.get("verified_customer_id")
+    facts = state.get("facts") or {}
+    text = last_user_text(state)
     return Known(
-        facts=state.get("facts") or {},
+        facts=facts,
         turn=state.get("turn", 0),
-        text=last_user_text(state),
+        text=text,
         account=Account(customer, context.database_url),
         act=str(state.get("act") or ""),
+        said=named_slots(text, facts),
     )
+
+
+def named_slots(text: str, facts: FactSheet) -> frozenset[str]:
+    """The fact slots ``text`` names (the support domain's extractor)."""
+    return frozenset(item.slot for item in support_extractor().extract(text, facts))
 
 
 def write_to_quote(

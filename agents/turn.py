@@ -12,7 +12,7 @@ from langgraph.types import Command
 
 from agents.argument_rules import support_argument_rules
 from agents.arguments import Account, ArgumentRules, Known, complete_held
-from agents.base import last_user_text, thread_scoped_ids, tools_by_name
+from agents.base import last_user_text, named_slots, thread_scoped_ids, tools_by_name
 from agents.confirm_step import answer_call_message
 from agents.context import Context
 from agents.dialog import TASK_SLOTS, TurnPlan, plan_turn, with_task_slots
@@ -122,7 +122,8 @@ def make_classify_intent(roster: Roster, rules: ArgumentRules | None = None) -> 
             update["ledger"]["events"] = [*events, "identity: check the details given"]
             return Command(goto=roster.spec(plan.agent).tools_node, update=update)
         account = Account(customer_of(state, context), context.database_url)
-        known = Known({**before, **facts}, turn, text, account, first.act)
+        sheet = {**before, **facts}
+        known = Known(sheet, turn, text, account, first.act, named_slots(text, sheet))
         completed = complete_held_call(state.get("held_call"), plan, known, roster, rules)
         if completed is not None:
             update["messages"] = [completed]

@@ -14,6 +14,7 @@ from agents.arguments import (
     fill_reply,
     item_read_instead,
 )
+from agents.base import named_slots
 from agents.context import Context
 from agents.report import held_by
 from agents.slots import support_extractor
@@ -214,3 +215,24 @@ def test_an_invented_bill_and_payment_method_are_replaced_by_what_the_account_sa
     assert filled.call is not None
     assert filled.call["args"] == {"bill_id": "B20002"}
     assert any("dropped invented make_payment.bill_id" in event for event in filled.events)
+
+
+def test_a_bill_named_again_is_named_by_the_newest_message() -> None:
+    text = "so is B20003 settled or not?"
+    facts = {"bill": {"value": "B20003", "turn": 1, "verified": False, "source": "user"}}
+    earlier = Known(facts=facts, turn=4, text=text, account=Account(None, ""))
+    assert earlier.fact("bill", this_turn=True) is None
+    known = Known(
+        facts=facts, turn=4, text=text, account=Account(None, ""), said=named_slots(text, facts)
+    )
+    assert known.fact("bill", this_turn=True) == "B20003"
+    reply = item_read_instead(
+        AIMessage(content="It is paid."),
+        {"explain_bill": billing.explain_bill},
+        known,
+        support_argument_rules(),
+    )
+    assert reply is not None
+    assert [(c["name"], c["args"]) for c in reply.message.tool_calls] == [
+        ("explain_bill", {"bill_id": "B20003"})
+    ]
