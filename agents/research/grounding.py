@@ -313,8 +313,9 @@ class Checker:
         named = self.index.companies.mentions(CITATION.sub(" ", sentence))
         only = {company for _, _, company in named}
         before, _ = self.index.companies.around(sentence, quantity.start, quantity.end)
-        if before and only == {before}:
-            fix = self._correction(sentence, quantity, before)
+        owner = before if only == {before} else (section if not only else None)
+        if owner:
+            fix = self._correction(sentence, quantity, owner)
             if fix is not None:
                 return "corrected", [fix.doc_id], fix.quantity.text
         return "removed", [], ""
@@ -435,13 +436,19 @@ def claim_figures(sentence: str) -> list[Quantity]:
 
 def prose_sentences(body: str, companies: Companies) -> Iterator[tuple[int, str, str | None]]:
     """(line number, sentence, section company) for every prose sentence of a Markdown body
-    (headings set the section: ``### Fabrikam Wireless``; bullet marks are left out)."""
+    (headings set the section: ``### Fabrikam Wireless``, and a deeper heading that names no
+    company — ``#### Market positioning`` — stays in it; bullet marks are left out)."""
     section: str | None = None
+    depth = 0
     for number, line in enumerate(body.splitlines()):
         stripped = line.strip()
         if stripped.startswith("#"):
+            level = len(stripped) - len(stripped.lstrip("#"))
             named = companies.mentions(stripped)
-            section = named[0][2] if named else None
+            if named:
+                section, depth = named[0][2], level
+            elif section is None or level <= depth:
+                section, depth = None, 0
             continue
         lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
         for sentence in split_sentences(line[lead.end() if lead else 0 :]):
@@ -480,7 +487,24 @@ def ground_report(
         elif kept[number]:
             lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
             out.append((lead.group(0) if lead else "") + " ".join(kept[number]))
-    return Grounded("\n".join(out).strip(), verdicts)
+    return Grounded("\n".join(without_repeats(out)).strip(), verdicts)
+
+
+def without_repeats(lines: Sequence[str]) -> list[str]:
+    """``lines`` without a prose line that repeats one earlier in its section (a ``##`` or
+    ``###`` heading; a small model writes the same bullet under several sub-headings)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            if len(stripped) - len(stripped.lstrip("#")) <= 3:
+                seen = set()
+        elif stripped and stripped in seen:
+            continue
+        seen.add(stripped)
+        out.append(line)
+    return out
 
 
 def unverified_section(grounded: Grounded) -> str:

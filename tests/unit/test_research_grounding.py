@@ -7,7 +7,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from agents.context import Context
-from agents.research.grounding import ground_report, quantities, split_sentences
+from agents.research.grounding import (
+    ground_report,
+    quantities,
+    split_sentences,
+    without_repeats,
+)
 from graphs.research import compile_graph
 from testing import research_policies as scripted
 from testing.scripted import ScriptedChatModel
@@ -72,6 +77,21 @@ def test_figures_are_attributed_to_the_company_named_next_to_them() -> None:
     assert counts["factual"] == counts["cited"] == 1
 
 
+def test_a_subheading_stays_in_its_company_section() -> None:
+    corpus = load_corpus()
+    body = (
+        "### Fabrikam Wireless\n#### Market positioning\n"
+        "- **Mobile ARPU**: The highest in the market at 31.50 a month [contoso-overview].\n"
+        "### Contoso Telecom\n#### Pricing\n"
+        "- **Mobile ARPU**: 31.50 a month [contoso-overview].\n"
+    )
+    grounded = ground_report(body, corpus, COMPANIES, [])
+    fabrikam, contoso = grounded.body.split("### Contoso Telecom")
+    assert "31.50" not in fabrikam  # Contoso's ARPU, cited to Contoso's note, is not Fabrikam's
+    assert [v.status for v in grounded.verdicts if "31.50" in v.sentence][:1] == ["removed"]
+    assert "31.50 a month [contoso-overview]" in contoso
+
+
 def test_invented_names_are_removed_and_judgements_are_left_alone() -> None:
     corpus = load_corpus()
     text = (
@@ -90,3 +110,25 @@ def test_sentences_and_figures_are_read_as_written() -> None:
     ]
     found = [(q.kind, q.value) for q in quantities("37% of 21.4 million, 5G since 2023, 3 plans")]
     assert found == [("pct", 37.0), ("num", 21.4e6), ("num", 2023.0)]
+
+
+def test_a_bullet_repeated_in_its_section_is_kept_once() -> None:
+    lines = [
+        "### Contoso",
+        "#### A",
+        "- x [s].",
+        "#### B",
+        "- x [s].",
+        "- y.",
+        "### Fabrikam",
+        "- x [s].",
+    ]
+    assert without_repeats(lines) == [
+        "### Contoso",
+        "#### A",
+        "- x [s].",
+        "#### B",
+        "- y.",
+        "### Fabrikam",
+        "- x [s].",
+    ]
