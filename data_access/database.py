@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -215,6 +216,25 @@ class SessionLock:
             conn.close()
 
 
+def use_wal(tx: Tx, attempts: int = 100, pause_s: float = 0.05) -> None:
+    """Put the SQLite file in WAL mode (several processes and threads then share it).
+
+    Two connections switching a new file at the same moment get "database is locked" at once
+    (SQLite's busy timeout does not cover the switch), so look again and retry for up to
+    ``attempts * pause_s`` seconds.
+    """
+    for attempt in range(attempts):
+        if str(tx.scalar("PRAGMA journal_mode")).lower() == "wal":
+            return
+        try:
+            tx.scalar("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(pause_s)
+
+
 class Database:
     """An engine and its pool for one URL; reads autocommit, writes run in transactions."""
 
@@ -240,8 +260,8 @@ class Database:
         try:
             with self.read() as tx:
                 tx.scalar("SELECT 1")
-                if self.url.path is not None and str(tx.scalar("PRAGMA journal_mode")) != "wal":
-                    tx.scalar("PRAGMA journal_mode=WAL")  # lets several processes share the file
+                if self.url.path is not None:
+                    use_wal(tx)
         except (OperationalError, DBAPIError) as error:
             self.engine.dispose()
             if self.url.shared:
