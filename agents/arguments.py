@@ -275,9 +275,10 @@ def fill_reply(
             continue
         check = fault_instead(call, tools, known, rules)
         checked = fill_call(check, tools[check["name"]], known, rules) if check else None
-        if check is not None and checked is not None and checked.call is not None:
+        if checked is not None and checked.call is not None:
             calls.append(checked.call)
-            events += [f"a fault report, not a {call['name']}: {check['name']}", *checked.events]
+            events += [f"a fault report, not a {call['name']}: {checked.call['name']}"]
+            events += checked.events
             continue
         result = fill_call(call, tool, known, rules)
         events += result.events

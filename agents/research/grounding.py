@@ -434,6 +434,11 @@ def claim_figures(sentence: str) -> list[Quantity]:
     return [q for q in quantities(sentence) if not any(s <= q.start < e for s, e in spans)]
 
 
+def heading_level(line: str) -> int:
+    """How deep a Markdown heading is (``###`` → 3; 0 for a line that is no heading)."""
+    return len(line) - len(line.lstrip("#"))
+
+
 def prose_sentences(body: str, companies: Companies) -> Iterator[tuple[int, str, str | None]]:
     """(line number, sentence, section company) for every prose sentence of a Markdown body
     (headings set the section: ``### Fabrikam Wireless``, and a deeper heading that names no
@@ -443,7 +448,7 @@ def prose_sentences(body: str, companies: Companies) -> Iterator[tuple[int, str,
     for number, line in enumerate(body.splitlines()):
         stripped = line.strip()
         if stripped.startswith("#"):
-            level = len(stripped) - len(stripped.lstrip("#"))
+            level = heading_level(stripped)
             named = companies.mentions(stripped)
             if named:
                 section, depth = named[0][2], level
@@ -498,7 +503,7 @@ def without_repeats(lines: Sequence[str]) -> list[str]:
     for line in lines:
         stripped = line.strip()
         if stripped.startswith("#"):
-            if len(stripped) - len(stripped.lstrip("#")) <= 3:
+            if heading_level(stripped) <= 3:
                 seen = set()
         elif stripped and stripped in seen:
             continue
