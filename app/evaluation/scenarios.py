@@ -281,7 +281,7 @@ def scenarios_dir() -> Path:
     return repo_root() / "data" / "scenarios"
 
 
-HELD_OUT_SUITES = frozenset({"paraphrases", "fresh"})
+HELD_OUT_SUITES = frozenset({"paraphrases", "fresh", "unseen"})
 """Suites that measure the product on words it was not tuned on: the scripted test double (a
 keyword matcher) is not expected to pass them; the embedded model is (docs/evaluation.md)."""
 
