@@ -10,7 +10,7 @@ from typing import Any
 from agents.arguments import ArgumentRules, Filled, Known
 from agents.slots import HOW_TO
 from conversation.identity import identity_details
-from tools.store import money
+from tools.store import money, open_store
 
 ISSUE_PROBLEMS = {
     "no service": "no_service",
@@ -65,9 +65,22 @@ def _bill_named_now(known: Known) -> Filled | None:
 
 
 def _line(known: Known, _tool: str) -> Filled | None:
-    """A line the customer named in this very message."""
+    """A line the customer named in this very message: by id or number, or by its place on
+    the account ("my second line")."""
     named = known.fact("line", this_turn=True) or known.fact("phone_number", this_turn=True)
-    return (named, "line named in this message") if named else None
+    if named:
+        return named, "line named in this message"
+    placed = _line_by_place(known)
+    return (placed, "line by its place on the account") if placed else None
+
+
+def _line_by_place(known: Known) -> str | None:
+    """The account line the newest message names by its place ("the second number")."""
+    place = known.fact("line_ref", this_turn=True)
+    lines = known.account.lines
+    if not place or not place.isdigit() or not 0 < int(place) <= len(lines):
+        return None
+    return lines[int(place) - 1].line_id
 
 
 def _digits(value: Any) -> str:
@@ -82,6 +95,9 @@ def _line_supported(known: Known, value: Any) -> bool:
     """A line argument names a line of the account, or is a line id or phone number the
     customer wrote (the tool then says whether it is theirs)."""
     wanted = str(value).strip().upper()
+    placed = _line_by_place(known)
+    if placed is not None:
+        return wanted == placed.upper()
     for line in known.account.lines:
         if wanted == line.line_id.upper() or (
             len(_digits(value)) >= 7 and _digits(line.phone_number).endswith(_digits(value))
@@ -109,10 +125,32 @@ def _bill_supported(known: Known, value: Any) -> bool:
     return bool(_BILL_SHAPE.match(wanted))
 
 
-def _method_supported(_known: Known, value: Any) -> bool:
+def _method_supported(known: Known, value: Any) -> bool:
     """A payment-method id is shaped like one (an invented number falls back to the default
-    method; the tool checks the id is the customer's)."""
-    return bool(_METHOD_SHAPE.match(str(value).strip()))
+    method; the tool checks the id is the customer's), and is the kind of method the customer
+    asked to pay with, if they said ("from my bank account": not the card)."""
+    wanted = str(value).strip().upper()
+    named = _named_method(known)
+    if named is not None:
+        return wanted == named.upper()
+    return bool(_METHOD_SHAPE.match(wanted))
+
+
+def _named_method(known: Known) -> str | None:
+    """The account's payment method of the kind (or card brand) the customer said to pay
+    with, one that has not expired; ``None`` when they said none or the account has none."""
+    said = known.fact("payment_method")
+    if not said:
+        return None
+    today = open_store(known.account.database_url or None).today()
+    usable = [m for m in known.account.payment_methods if not m.expired_on(today)]
+    kind = [m for m in usable if m.kind == said or (m.brand or "").lower() == said]
+    return kind[0].payment_method_id if kind else None
+
+
+def _payment_method(known: Known, _tool: str) -> Filled | None:
+    named = _named_method(known)
+    return (named, "payment method the customer named") if named else None
 
 
 def _gb(known: Known, _tool: str) -> Filled | None:
@@ -205,11 +243,14 @@ def support_argument_rules() -> ArgumentRules:
             "description": _message_text,
             "summary": _message_text,
             "phone_number": _phone,
+            "payment_method_id": _payment_method,
             "full_name": _full_name,
             "date_of_birth": _birth_date,
         },
         questions=QUESTIONS,
-        optional=frozenset({"line", "phone_number", "full_name", "date_of_birth"}),
+        optional=frozenset(
+            {"line", "phone_number", "full_name", "date_of_birth", "payment_method_id"}
+        ),
         grounded={
             "line": _line_supported,
             "problem": _problem_supported,
@@ -217,8 +258,12 @@ def support_argument_rules() -> ArgumentRules:
             "payment_method_id": _method_supported,
         },
         item_reads={"explain_bill": ("bill_id", _bill_named_now)},
-        narrowed={"list_bills": "explain_bill"},
+        narrowed={"list_bills": "explain_bill", "check_overdue": "explain_bill"},
+        every_when_empty={"line_status": "line"},
         questions_instead={"run_diagnostic": ("search_kb", "query", "issue")},
-        faults_instead={"search_kb": ("run_diagnostic", "issue")},
+        named_instead={
+            "search_kb": ("run_diagnostic", "issue"),
+            "send_payment_request": ("make_payment", "payment_method"),
+        },
         how_to=HOW_TO,
     )

@@ -21,7 +21,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.state import HeldCall
 from conversation.facts import FactSheet
-from tools.store import Bill, Line, Plan, open_store
+from tools.store import Bill, Line, PaymentMethod, Plan, open_store
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,13 @@ class Account:
         if not self.customer_id:
             return []
         return open_store(self.database_url or None).lines(self.customer_id)
+
+    @cached_property
+    def payment_methods(self) -> list[PaymentMethod]:
+        """The customer's payment methods, default first (none when nobody is identified)."""
+        if not self.customer_id:
+            return []
+        return open_store(self.database_url or None).payment_methods(self.customer_id)
 
     @cached_property
     def plans(self) -> list[Plan]:
@@ -104,17 +111,23 @@ class ArgumentRules:
     """A tool → the tool (and its argument, given the customer's words) that answers a
     how-to question instead, unless the fact-sheet slot named third is known ("How do I set
     up an eSIM?" with no problem reported is for the knowledge base, not a diagnostic)."""
-    faults_instead: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    """A tool → the tool that answers a fault report instead, when the fact-sheet slot named
-    second was given by the newest message and it is no how-to question ("can't send photos
-    in texts, what's wrong?" is for the diagnostic, not a knowledge-base search); only when
-    what is known fills the replacement's arguments (a fault no diagnostic checks keeps the
-    search)."""
+    named_instead: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """A tool → the tool that serves what the newest message names instead, when the
+    fact-sheet slot named second was given by that message and it is no how-to question: a
+    reported fault is for the diagnostic, not a knowledge-base search ("can't send photos in
+    texts, what's wrong?"); a way to pay is for the payment, not a payment request ("clear
+    the late bill from my bank account"). Only when what is known fills the replacement's
+    arguments (a fault no diagnostic checks keeps the search)."""
     how_to: re.Pattern[str] | None = None
-    """The words of a how-to question (for ``questions_instead`` and ``faults_instead``)."""
+    """The words of a how-to question (for ``questions_instead`` and ``named_instead``)."""
     narrowed: Mapping[str, str] = field(default_factory=dict)
     """A listing tool → the item read (in ``item_reads``) it becomes when the newest message
     names one item ("the charges on my latest bill": that bill, not the list of bills)."""
+    every_when_empty: Mapping[str, str] = field(default_factory=dict)
+    """A read tool whose empty argument reads every item → that argument. A value the
+    customer never gave (not in the newest message, not a fact they stated) is the model's
+    guess at one item and is dropped, so the read covers every item ("the status of my
+    lines": every line, not the one an earlier result happened to name)."""
 
 
 @dataclass
@@ -149,6 +162,19 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def customer_gave(known: Known, value: Any) -> bool:
+    """Whether the customer wrote ``value``: in the newest message, or as a fact they stated
+    (a value only a tool result or the model's own call named is not theirs)."""
+    wanted = str(value).strip().upper()
+    stated = (f for f in known.facts.values() if f.get("source") == "user")
+    said = [text for text in (known.text, *(str(f.get("value", "")) for f in stated)) if text]
+    if wanted and any(wanted in text.upper() for text in said):
+        return True
+    digits = re.sub(r"\D", "", wanted)
+    written = (re.sub(r"\D", "", text) for text in said)
+    return len(digits) >= 7 and any(len(d) >= 7 and digits.endswith(d) for d in written)
+
+
 def fill_call(call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules) -> CallFill:
     """The call with its missing arguments filled, or held back with the question for the
     first required one that nothing determines; and the ledger events."""
@@ -157,6 +183,9 @@ def fill_call(call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules
     for name, supported in rules.grounded.items():
         if name in args and not supported(known, args[name]):
             events.append(f"dropped invented {tool.name}.{name}={args.pop(name)}")
+    every = rules.every_when_empty.get(tool.name)
+    if every in args and not customer_gave(known, args[every]):
+        events.append(f"widened {tool.name}: dropped unrequested {every}={args.pop(every)}")
     required = required_args(tool)
     wanted = [*required, *(name for name in tool.args if name in rules.optional)]
     for name in wanted:
@@ -234,16 +263,16 @@ def question_instead(
     return ToolCall(name=name, args={argument: known.text}, id=call.get("id"), type="tool_call")
 
 
-def fault_instead(
+def named_instead(
     call: ToolCall, tools: Mapping[str, BaseTool], known: Known, rules: ArgumentRules
 ) -> ToolCall | None:
-    """The call that checks the fault the newest message reports instead of ``call`` (see
-    ``ArgumentRules.faults_instead``); ``None``: keep ``call``."""
-    target = rules.faults_instead.get(call["name"])
+    """The call that serves what the newest message names instead of ``call`` (see
+    ``ArgumentRules.named_instead``); ``None``: keep ``call``."""
+    target = rules.named_instead.get(call["name"])
     if target is None or target[0] not in tools:
         return None
-    name, fault = target
-    if known.fact(fault, this_turn=True) is None:
+    name, slot = target
+    if known.fact(slot, this_turn=True) is None:
         return None
     if rules.how_to is not None and rules.how_to.search(known.text):
         return None
@@ -273,12 +302,12 @@ def fill_reply(
             calls.append(answer)
             events.append(f"a how-to question, not a {call['name']}: {answer['name']}")
             continue
-        check = fault_instead(call, tools, known, rules)
-        checked = fill_call(check, tools[check["name"]], known, rules) if check else None
-        if checked is not None and checked.call is not None:
-            calls.append(checked.call)
-            events += [f"a fault report, not a {call['name']}: {checked.call['name']}"]
-            events += checked.events
+        instead = named_instead(call, tools, known, rules)
+        swapped = fill_call(instead, tools[instead["name"]], known, rules) if instead else None
+        if swapped is not None and swapped.call is not None:
+            calls.append(swapped.call)
+            events += [f"named by the message: {swapped.call['name']}, not {call['name']}"]
+            events += swapped.events
             continue
         result = fill_call(call, tool, known, rules)
         events += result.events

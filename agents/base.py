@@ -14,9 +14,9 @@ from langgraph.runtime import Runtime
 from agents.argument_rules import support_argument_rules
 from agents.arguments import Account, ArgumentRules, Known, fill_reply, item_read_instead
 from agents.context import Context
-from agents.dialog import off_topic_redirect
+from agents.dialog import last_reply, off_topic_redirect
 from agents.models import chat_model
-from agents.prompting import build_prompt
+from agents.prompting import BRAND, build_prompt
 from agents.proposals import proposed_write, requested_write
 from agents.slots import (
     HOW_TO,
@@ -29,7 +29,7 @@ from agents.spec import AgentSpec
 from agents.state import HeldCall, SupportState
 from conversation.facts import FactSheet
 from conversation.stack import top
-from prompts.loader import load
+from prompts.loader import load, render
 from tools.handoff import transfer_to_human
 
 log = logging.getLogger(__name__)
@@ -187,11 +187,22 @@ def first_answer(state: SupportState, spec: AgentSpec) -> bool:
 
 
 def unasked_handoff(reply: AIMessage, state: SupportState) -> bool:
-    """Whether ``reply`` hands an off-topic message to a person nobody asked for (a small
-    model transfers what it cannot answer; the off-topic redirect is the answer)."""
-    if state.get("intent") != "out_of_scope" or PERSON_REQUEST.search(last_user_text(state)):
+    """Whether ``reply`` hands the conversation to a person nobody asked for: the newest
+    message asks for none and is no yes to a transfer the bot offered (a small model
+    transfers what it cannot answer; the bot's rule is to offer, ``prompts/support_base.md``)."""
+    if not any(call["name"] == HANDOFF_TOOL for call in reply.tool_calls):
         return False
-    return any(call["name"] == HANDOFF_TOOL for call in reply.tool_calls)
+    if PERSON_REQUEST.search(last_user_text(state)):
+        return False
+    return not (state.get("act") == "yes" and PERSON_REQUEST.search(last_reply(state)))
+
+
+def instead_of_handoff(state: SupportState) -> str:
+    """The reply for a handoff nobody asked for: the off-topic redirect for an off-topic
+    message, else what the bot can do and how to reach a person."""
+    if state.get("intent") == "out_of_scope":
+        return off_topic_redirect()
+    return render("handoff_unasked", brand=BRAND)
 
 
 def quote_instead(
@@ -231,8 +242,8 @@ def make_agent_node(spec: AgentSpec, rules: ArgumentRules | None = None) -> Any:
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         reply, forced, notes = quote_instead(reply, spec, state, context, prompt.messages)
         if unasked_handoff(reply, state):
-            reply = AIMessage(content=off_topic_redirect())
-            notes.append("off topic: unasked handoff replaced by the redirect")
+            reply = AIMessage(content=instead_of_handoff(state))
+            notes.append("unasked handoff replaced by a reply")
         reply = one_write_per_reply(reply, spec.write_tools)
         known = known_for(state, context)
         filling = fill_reply(reply, tools_by_name(spec), known, rules)

@@ -111,10 +111,10 @@ def open_task(stack: list[Frame], roster: Roster, agent: str, turn: int) -> tupl
 
 
 def cancel(stack: list[Frame], roster: Roster) -> tuple[list[Frame], str]:
-    """Pop the current task and say so (resuming the one below, if any)."""
+    """Pop the current task and say so (resuming the one below, if any); ``stack`` holds one."""
     rest, gone = pop(stack)
     if gone is None:
-        return rest, "There's nothing in progress to cancel. What can I help you with?"
+        raise ValueError("cancel needs an open task on the stack")
     reply = f"Okay, I've cancelled your {gone['task']} — nothing was changed."
     below = top(rest)
     if below is not None:
@@ -172,7 +172,8 @@ def plan_turn(
     current = top(stack)
     if current is not None and current["pending_action"] is not None:
         return plan_pending(state, verdicts, roster, new_values)
-    if first.act == "cancel" and first.intent in NO_TASK_INTENTS:
+    if first.act == "cancel" and first.intent in NO_TASK_INTENTS and current is not None:
+        # With nothing in progress, "instead of the bot" cancels nothing: a normal message.
         rest, reply = cancel(stack, roster)
         return TurnPlan(fallback, rest, queued, reply, ["pop (cancel)"])
     if first.act == "repeat" and first.intent in NO_TASK_INTENTS:

@@ -63,10 +63,31 @@ def _plan_id(raw: str) -> str:
     return next((pid for name, pid in PLAN_NAMES.items() if name in lowered), lowered)
 
 
+def _method_kind(raw: str) -> str:
+    """How the customer wants to pay, as the account's payment methods say it: ``bank_debit``
+    or ``card`` (a card brand names the card: ``amex``)."""
+    lowered = " ".join(raw.lower().split())
+    if lowered.startswith(("bank", "direct")):
+        return "bank_debit"
+    return {"american express": "amex"}.get(lowered, lowered if " " not in lowered else "card")
+
+
 def _issue(raw: str) -> str:
     lowered = raw.lower()
     return next((label for word, label in ISSUES.items() if word in lowered), lowered)
 
+
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+}
+"""Ordinal words → position ("my second line": the account's second line, by line id)."""
 
 SUPPORT_PATTERNS = [
     *generic_patterns(phone_slot="phone_number", email_slot="email", name_slot="name"),
@@ -81,6 +102,24 @@ SUPPORT_PATTERNS = [
         lambda _raw: "latest",
     ),
     SlotPattern("line", re.compile(r"\b(?P<value>L\d{4}-\d)\b", re.IGNORECASE), str.upper),
+    SlotPattern(
+        "line_ref",
+        re.compile(
+            r"\b(?P<value>first|second|third|fourth|1st|2nd|3rd|4th)\s+"
+            r"(?:(?:phone|mobile|cell)\s+)?(?:line|number|sim|phone)\b",
+            re.IGNORECASE,
+        ),
+        lambda raw: str(ORDINALS[raw.lower()]),
+    ),
+    SlotPattern(
+        "payment_method",
+        re.compile(
+            r"\b(?P<value>bank(?:\s+account|\s+debit|\s+transfer)?|direct\s+debit|"
+            r"(?:credit|debit)\s+card|(?<!sim\s)card|amex|american\s+express|visa|mastercard)\b",
+            re.IGNORECASE,
+        ),
+        _method_kind,
+    ),
     SlotPattern(
         "requested_plan",
         re.compile(r"\b(?P<value>unlimited max|unlimited|plus 40|everyday 15|basic 5)\b", re.I),
@@ -190,7 +229,7 @@ RESULT_QUESTIONS = {"line": re.compile(r"Which line\?")}
 completed by the answer)."""
 PERSON_REQUEST = re.compile(
     r"\b(?:human|person|people|agent|representative|rep|operator|manager|supervisor|colleague|"
-    r"staff|somebody real|someone real|transfer|escalate)\b",
+    r"staff|team|bot|somebody real|someone real|someone from|somebody from|transfer|escalate)\b",
     re.IGNORECASE,
 )
 """Words of a message that asks for a person (a handoff for an off-topic message needs them)."""

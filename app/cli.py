@@ -7,6 +7,7 @@ import importlib
 import logging
 import os
 import sys
+from importlib.metadata import version
 
 from dotenv import load_dotenv
 
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="switchboard", description="Switchboard: a multi-turn customer-support bot."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('switchboard')}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import build_parser
+
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -135,3 +137,10 @@ def test_another_customer_cannot_resume_a_thread(
     )
     assert done.returncode == 2
     assert "belongs to another customer" in done.stderr
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out.strip() == "switchboard 0.1.0"

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agents.dialog import plan_turn
+from agents.roster import support_roster
+from agents.triage import Triage
 from app.session import Session
 from tests.support_helpers import session, sqlite_saver
 from tools.store import open_store
@@ -132,3 +135,11 @@ def test_a_yes_carrying_an_injection_does_not_confirm_the_change(saver: Any) -> 
     chat.send("no")
     line = open_store().line("L1001-1")
     assert line is not None and line.plan.plan_id == "everyday_15"
+
+
+def test_a_cancel_with_nothing_open_is_a_normal_message() -> None:
+    text = "can somebody from your staff take over instead of the bot?"
+    verdict = Triage("none", "cancel", 0.6, 0.7, "llm", text)
+    plan = plan_turn({"turn": 1, "stack": []}, [verdict], support_roster())
+    assert plan.direct_reply is None and "pop (cancel)" not in plan.events
+    assert plan.agent == support_roster().fallback.name

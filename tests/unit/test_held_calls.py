@@ -24,7 +24,7 @@ from graphs.support import compile_graph
 from tools import billing
 from tools.kb import search_kb
 from tools.store import open_store
-from tools.tech_support import run_diagnostic
+from tools.tech_support import line_status, run_diagnostic
 
 
 def _known(text: str, facts: dict, turn: int = 2) -> Known:
@@ -236,3 +236,75 @@ def test_a_bill_named_again_is_named_by_the_newest_message() -> None:
     assert [(c["name"], c["args"]) for c in reply.message.tool_calls] == [
         ("explain_bill", {"bill_id": "B20003"})
     ]
+
+
+def test_an_overdue_check_for_one_named_bill_becomes_that_bills_read() -> None:
+    text = "has B20003 been settled yet or is it still open?"
+    facts = support_extractor().apply({}, text, 3)
+    known = _known(text, facts, turn=3)
+    check = AIMessage(content="", tool_calls=[{"name": "check_overdue", "args": {}, "id": "c1"}])
+    tools = {tool.name: tool for tool in billing.READ_TOOLS}
+    filling = fill_reply(check, tools, known, support_argument_rules())
+    assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
+        ("explain_bill", {"bill_id": "B20003"})
+    ]
+    unnamed = _known("anything late on my account?", {}, turn=3)
+    assert fill_reply(check, tools, unnamed, support_argument_rules()).message is check
+
+
+def test_a_status_read_for_a_line_nobody_asked_about_reads_every_line() -> None:
+    text = "how are my two numbers doing at the moment?"
+    facts = {"line": {"value": "L1001-1", "turn": 1, "verified": True, "source": "tool"}}
+    call = {"name": "line_status", "args": {"line": "L1001-1"}, "id": "c"}
+    filled = fill_call(call, line_status, _known(text, facts, turn=3), support_argument_rules())
+    assert filled.call is not None and filled.call["args"] == {}
+    assert "widened line_status: dropped unrequested line=L1001-1" in filled.events
+
+
+def test_a_status_read_for_the_line_the_customer_gave_keeps_it() -> None:
+    facts = {"line": {"value": "L1001-2", "turn": 1, "verified": False, "source": "user"}}
+    call = {"name": "line_status", "args": {"line": "L1001-2"}, "id": "c"}
+    later = _known("and what is its status now?", facts, turn=3)
+    filled = fill_call(call, line_status, later, support_argument_rules())
+    assert filled.call is not None and filled.call["args"] == {"line": "L1001-2"}
+    text = "is +12025550101 still suspended?"
+    said = _known(text, support_extractor().apply({}, text, 3), turn=3)
+    phone = {"name": "line_status", "args": {"line": "+12025550101"}, "id": "c"}
+    filled = fill_call(phone, line_status, said, support_argument_rules())
+    assert filled.call is not None and filled.call["args"] == {"line": "+12025550101"}
+
+
+def test_a_line_named_by_its_place_on_the_account_is_that_line() -> None:
+    open_store().reset_to_seed()
+    text = "the new sim for my 2nd number still does nothing, what's going on?"
+    facts = support_extractor().apply({}, text, 2)
+    assert facts["line_ref"]["value"] == "2"
+    known = Known(facts=facts, turn=2, text=text, account=Account("C1005", ""), act="question")
+    args = {"problem": "no_service", "line": "L1005-1"}
+    call = {"name": "run_diagnostic", "args": args, "id": "c"}
+    filled = fill_call(call, run_diagnostic, known, support_argument_rules())
+    assert filled.call is not None and filled.call["args"]["line"] == "L1005-2"
+    assert "dropped invented run_diagnostic.line=L1005-1" in filled.events
+
+
+def test_a_way_to_pay_named_makes_the_payment_not_a_request() -> None:
+    open_store().reset_to_seed()
+    text = "settle whatever is overdue, and use my bank debit for it"
+    facts = support_extractor().apply({}, text, 1)
+    known = Known(facts=facts, turn=1, text=text, account=Account("C1010", ""), act="request")
+    request = {"name": "send_payment_request", "args": {"bill_id": "B20029"}, "id": "c1"}
+    reply = AIMessage(content="", tool_calls=[request])
+    tools = {tool.name: tool for tool in billing.WRITE_TOOLS}
+    filling = fill_reply(reply, tools, known, support_argument_rules())
+    assert [(c["name"], c["args"]) for c in filling.message.tool_calls] == [
+        ("make_payment", {"bill_id": "B20029", "payment_method_id": "PM1010-2"})
+    ]
+    expired_card = {
+        "name": "make_payment",
+        "args": {"bill_id": "B20029", "payment_method_id": "PM1010-1"},
+        "id": "c2",
+    }
+    filled = fill_call(expired_card, billing.make_payment, known, support_argument_rules())
+    assert filled.call is not None and filled.call["args"]["payment_method_id"] == "PM1010-2"
+    plain = _known("send me a payment request for B20029", {}, turn=1)
+    assert fill_reply(reply, tools, plain, support_argument_rules()).message is reply

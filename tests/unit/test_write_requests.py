@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from agents.base import unasked_handoff
+from agents.base import instead_of_handoff, unasked_handoff
+from agents.dialog import off_topic_redirect
 from agents.proposals import proposed_write, requested_write
 from agents.roster import support_roster
 from agents.slots import HOW_TO, WRITE_PROPOSALS, WRITE_REQUESTS
@@ -90,10 +91,24 @@ def test_an_off_topic_message_is_not_handed_to_a_person_nobody_asked_for() -> No
     )
     football = {"intent": "out_of_scope", "messages": [HumanMessage("who won the game?")]}
     person = {"intent": "out_of_scope", "messages": [HumanMessage("let me talk to a person")]}
-    billing_turn = {"intent": "billing", "messages": [HumanMessage("who won the game?")]}
     assert unasked_handoff(handoff, football)
     assert not unasked_handoff(handoff, person)
-    assert not unasked_handoff(handoff, billing_turn)
+
+
+def test_no_message_is_handed_to_a_person_unless_one_was_asked_for_or_offered() -> None:
+    handoff = AIMessage(
+        content="", tool_calls=[{"name": "transfer_to_human", "args": {"summary": "s"}, "id": "c"}]
+    )
+    unsure = {"intent": "none", "act": "request", "messages": [HumanMessage("are both up?")]}
+    staff = {"intent": "none", "messages": [HumanMessage("can someone from your team take over?")]}
+    offer = AIMessage(content="Would you like me to transfer you to a human agent?")
+    accepted = {"intent": "none", "act": "yes", "messages": [offer, HumanMessage("yes please")]}
+    assert unasked_handoff(handoff, unsure)
+    assert not unasked_handoff(handoff, staff)
+    assert not unasked_handoff(handoff, accepted)
+    assert not unasked_handoff(AIMessage(content="Both lines are active."), unsure)
+    assert "talk to a person" in instead_of_handoff(unsure)
+    assert instead_of_handoff({"intent": "out_of_scope"}) == off_topic_redirect()
 
 
 @pytest.mark.parametrize(
