@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agents.guards.claims import date_claims
 from agents.research.deadline import default_deadline
 from agents.research.grounding import (
     CITATION,
@@ -108,7 +107,7 @@ def score_report(report: str, corpus: Corpus, companies: Sequence[str]) -> Repor
     body = report_body(report)
     for _, sentence, section in prose_sentences(body, checker.index.companies):
         figures = claim_figures(sentence)
-        if figures or date_claims(sentence) or checker.has_name(sentence):
+        if checker.is_factual(sentence):
             score.factual += 1
             score.cited += 1 if CITATION.search(sentence) else 0
         for figure in figures:

@@ -31,6 +31,14 @@ BOTH = re.compile(
     r"\b(?:both|all (?:four|three|two)?\s*(?:companies|operators)|each of them)\b", re.I
 )
 NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]{2,}))+\b")
+LABEL = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*\s*:?\s*")
+"""A bullet's bold label (``**Market position:**``): a heading for the line, not a claim."""
+QUOTE = re.compile(r"[\"“](?P<quote>[^\"“”]{8,200})[\"”]")
+"""A quotation in prose ("network first, customer second, carefully")."""
+WHOLE_END = re.compile(r"[.!?:;)\]*_`%\d]\s*$")
+"""How a finished line ends (a full stop, a citation, a bracket, a figure)."""
+SENTENCE_END = re.compile(r"[.!?](?:\s*\[[a-z0-9][a-z0-9-]{2,80}\])*(?=\s|$)")
+"""The end of a sentence within a line, with the citations that follow it."""
 """A proper name of two or more capitalized words ("Maria Lindqvist", "AI Edge")."""
 _NOT_NAME_WORDS_TEXT = """
     the a an both all each in on at for by with from to of and or but its their this that these
@@ -109,6 +117,16 @@ class Companies:
         before = [c for s, e, c in named if e <= start]
         after = [c for s, e, c in named if s >= end]
         return (before[-1] if before else None, after[0] if after else None)
+
+    def next_to(self, text: str, end: int) -> str | None:
+        """The company named right after position ``end`` ("20% for Fabrikam"): at most
+        three words away, in the same clause (no comma, semicolon or bracket between)."""
+        for start, _, company in self.mentions(text):
+            if start >= end:
+                gap = text[end:start]
+                close = len(gap.split()) <= 3 and not re.search(r"[,;:()\[\]]", gap)
+                return company if close else None
+        return None
 
     def nearest(self, text: str, start: int, end: int) -> str | None:
         """The company named closest to the span ``start:end`` (before or after)."""
@@ -280,11 +298,16 @@ class Checker:
         self, sentence: str, quantity: Quantity, section: str | None
     ) -> list[Reading]:
         """The ways to read whose figure ``quantity`` is: the company named just before it,
-        the one named just after it, every compared company after "both", and — when no
-        company precedes it ("Its ARPU of 27.80 ...") — the company of its section."""
-        before, after = self.index.companies.around(sentence, quantity.start, quantity.end)
+        the one named after it (when none precedes it, or right after it: "20% for
+        Fabrikam"), every compared company after "both", and — when no company precedes it
+        ("Its ARPU of 27.80 ...") — the company of its section. "Tailspin has 44% of its base
+        over 45, against Contoso's 44%" gives the first 44% to Tailspin only."""
+        before, _ = self.index.companies.around(sentence, quantity.start, quantity.end)
         if BOTH.search(sentence) and self.subjects and not before:
             return [Reading(tuple(self.subjects), False)]
+        after = self.index.companies.next_to(sentence, quantity.end) if before else None
+        if not before:
+            _, after = self.index.companies.around(sentence, quantity.start, quantity.end)
         readings = [Reading((c,), False) for c in dict.fromkeys([before, after]) if c]
         if not before:
             readings.append(Reading((section,), True))
@@ -348,7 +371,7 @@ class Checker:
         """(status, documents to cite) for the proper names of a sentence; for ``removed``, the
         name no document states instead of documents."""
         extra: list[str] = []
-        for match in NAME.finditer(CITATION.sub(" ", sentence)):
+        for match in NAME.finditer(unlabelled(CITATION.sub(" ", sentence))):
             words = match.group(0).replace("-", " ").split()
             while words and words[0].lower() in _NOT_NAME_WORDS:
                 words.pop(0)
@@ -377,10 +400,40 @@ class Checker:
             extra.append(found)
         return ("recited" if extra else "ok"), extra
 
+    def _quotes(
+        self, sentence: str, section: str | None, cited: Sequence[str]
+    ) -> tuple[str, list[str]]:
+        """(status, documents to cite) for the quotations of a sentence: each must be the
+        words of a document about the company it is given to (the company named before it,
+        else the section's); for ``removed``, the quotation instead of documents."""
+        extra: list[str] = []
+        for match in QUOTE.finditer(sentence):
+            quote = " ".join(match.group("quote").lower().split()).strip(" .,")
+            if len(quote.split()) < 3:
+                continue
+            before, _ = self.index.companies.around(sentence, match.start(), match.end())
+            owner = before or section
+            holding = [d for d in self.index.text if quote in self.index.text[d]]
+            if owner is not None:
+                holding = [d for d in holding if self._about(d, owner)]
+            if not holding:
+                return "removed", [match.group(0)]
+            if not set(holding) & set(cited):
+                extra.append(holding[0])
+        return ("recited" if extra else "ok"), extra
+
+    def _about(self, doc_id: str, company: str) -> bool:
+        """Whether document ``doc_id`` is about ``company`` (its own, or a market document
+        that names it)."""
+        doc = self.index.corpus.documents[doc_id]
+        if doc.company == company:
+            return True
+        return doc.company == MARKET and company.lower() in self.index.text[doc_id]
+
     def check(self, sentence: str, section: str | None) -> Verdict:
         """The verdict on one sentence (``section``: the company whose section it is in)."""
         cited = [d for d in dict.fromkeys(CITATION.findall(sentence)) if d in self.index.text]
-        figures, dates = claim_figures(sentence), date_claims(sentence)
+        figures = claim_figures(sentence)
         status, add, text, reasons = "ok", [], sentence, []
         replacements: list[tuple[Quantity, str]] = []
         for quantity in figures:
@@ -397,6 +450,7 @@ class Checker:
         for name, (verdict, docs) in (
             ("dates", self._dates(sentence, cited)),
             ("names", self._names(sentence, cited)),
+            ("quotations", self._quotes(sentence, section, cited)),
         ):
             if verdict == "removed":
                 reason = f"{name} no document states"
@@ -405,7 +459,7 @@ class Checker:
                 status = status if status == "corrected" else "recited"
                 add += docs
                 reasons.append(f"{name}: recited from {', '.join(docs)}")
-        factual = bool(figures or dates or self.has_name(sentence))
+        factual = self.is_factual(sentence)
         for quantity, replacement in sorted(replacements, key=lambda r: -r[0].start):
             text = text[: quantity.start] + replacement + text[quantity.end :]
         new = [d for d in dict.fromkeys(add) if d not in cited]
@@ -415,9 +469,15 @@ class Checker:
             status = "plain"
         return Verdict(text, status, reasons, factual)
 
+    def is_factual(self, sentence: str) -> bool:
+        """True when the sentence states a figure, a day-precise date, a name or a quotation
+        (what must be cited and checked)."""
+        found = claim_figures(sentence) or date_claims(sentence) or QUOTE.search(sentence)
+        return bool(found or self.has_name(sentence))
+
     def has_name(self, sentence: str) -> bool:
         """True when the sentence names a person, product or partner (not just a company)."""
-        for match in NAME.finditer(CITATION.sub(" ", sentence)):
+        for match in NAME.finditer(unlabelled(CITATION.sub(" ", sentence))):
             words = [w for w in match.group(0).split() if w.lower() not in _NOT_NAME_WORDS]
             if len(words) >= 2 and " ".join(words) not in self.index.companies.names:
                 return True
@@ -432,6 +492,11 @@ def claim_figures(sentence: str) -> list[Quantity]:
     pattern = "|".join(re.escape(claim.text) for claim in dates)
     spans = [(m.start(), m.end()) for m in re.finditer(pattern, sentence)]
     return [q for q in quantities(sentence) if not any(s <= q.start < e for s, e in spans)]
+
+
+def unlabelled(text: str) -> str:
+    """``text`` without a leading bold label (``**Market position:** ...``)."""
+    return LABEL.sub("", text, count=1)
 
 
 def heading_level(line: str) -> int:
@@ -492,7 +557,7 @@ def ground_report(
         elif kept[number]:
             lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
             out.append((lead.group(0) if lead else "") + " ".join(kept[number]))
-    return Grounded("\n".join(without_repeats(out)).strip(), verdicts)
+    return Grounded("\n".join(without_empty_sections(without_repeats(out))).strip(), verdicts)
 
 
 def without_repeats(lines: Sequence[str]) -> list[str]:
@@ -505,11 +570,57 @@ def without_repeats(lines: Sequence[str]) -> list[str]:
         if stripped.startswith("#"):
             if heading_level(stripped) <= 3:
                 seen = set()
-        elif stripped and stripped in seen:
+        elif stripped and _said(stripped) in seen:
             continue
-        seen.add(stripped)
+        seen.add(_said(stripped))
         out.append(line)
     return out
+
+
+def _said(line: str) -> str:
+    """What a prose line says, without its bullet mark and bold label (a small model writes
+    one finding under two labels: "**Market positioning**: X" and "**AI strategy**: X")."""
+    if line.startswith("#"):
+        return line
+    return unlabelled(re.sub(r"^(?:[-*+]\s+|\d+\.\s+)", "", line)).strip()
+
+
+def without_empty_sections(lines: Sequence[str]) -> list[str]:
+    """``lines`` without headings that have no prose under them before the next heading of
+    the same or a higher level (every sentence of the section was removed)."""
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        level = heading_level(line.strip())
+        if level and not _has_prose(lines[index + 1 :], level):
+            continue
+        out.append(line)
+    return out
+
+
+def _has_prose(rest: Sequence[str], level: int) -> bool:
+    """Whether a prose line comes before the next heading of level ``level`` or higher."""
+    for line in rest:
+        depth = heading_level(line.strip())
+        if depth and depth <= level:
+            return False
+        if line.strip() and not depth:
+            return True
+    return False
+
+
+def without_unfinished_end(body: str) -> tuple[str, str]:
+    """``body`` without its last sentence when that one is unfinished (a writer stopped at
+    its length limit mid-sentence), and the words left out ('' when it ends whole)."""
+    lines = body.rstrip().splitlines()
+    if not lines or heading_level(lines[-1].strip()) or WHOLE_END.search(lines[-1]):
+        return body, ""
+    last = lines[-1]
+    ends = list(SENTENCE_END.finditer(last))
+    kept = last[: ends[-1].end()] if ends else ""
+    if not unlabelled(re.sub(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", "", kept)).strip():
+        kept = ""
+    left_out = last[len(kept) :].strip()
+    return "\n".join([*lines[:-1], kept] if kept else lines[:-1]).rstrip(), left_out
 
 
 def unverified_section(grounded: Grounded) -> str:

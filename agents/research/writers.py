@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -13,7 +14,7 @@ from langgraph.runtime import Runtime
 from agents.context import Context
 from agents.research import extractive
 from agents.research.deadline import ANALYSIS_SHARE, cutoff, run_within, seconds_left
-from agents.research.grounding import ground_report, unverified_section
+from agents.research.grounding import ground_report, unverified_section, without_unfinished_end
 from agents.research.models import ModelFactory
 from agents.research.plan import Plan
 from agents.research.report import (
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 ANALYSIS_WORDS = 250
 REPORT_KEY = "report"
+CUT_REASONS = frozenset({"length", "max_tokens"})
+"""Finish reasons of a reply stopped by its token limit (OpenAI and llama.cpp; Anthropic)."""
 
 Node = Callable[..., dict[str, Any]]
 Fallback = Callable[[list[BaseMessage], list[Any]], AIMessage]
@@ -62,20 +65,39 @@ def completed_notes(store: NotesStore, run_id: str, findings: list[Finding]) -> 
     return [latest[key] for key in done if key in latest]
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a writer produced before its deadline."""
+
+    text: str
+    how: str
+    """``model``, or ``extractive (why)`` when the model was late or failed."""
+    left_out: str = ""
+    """The unfinished last sentence left out (the model stopped at its length limit)."""
+
+
 def write_with_deadline(
     model_call: Callable[[], Any], until: float, messages: list[BaseMessage], fallback: Fallback
-) -> tuple[str, str]:
-    """(text, how): the model's answer before ``until``, else the extractive fallback's."""
+) -> Written:
+    """The model's answer before ``until`` (without an unfinished last sentence when it
+    stopped at its length limit), else the extractive fallback's."""
     try:
         reply = run_within(model_call, until)
         text = str(getattr(reply, "content", reply)).strip()
         if text:
-            return text, "model"
+            metadata = getattr(reply, "response_metadata", None) or {}
+            if (
+                metadata.get("finish_reason") in CUT_REASONS
+                or metadata.get("stop_reason") in CUT_REASONS
+            ):
+                text, left_out = without_unfinished_end(text)
+                return Written(text, "model", left_out)
+            return Written(text, "model")
         reason = "empty answer"
     except Exception as error:  # late or failing models get the fallback
         reason = f"{type(error).__name__}: {error}"
         log.warning("research writer fell back to the extractive text: %s", reason)
-    return str(fallback(messages, []).content), f"extractive ({reason})"
+    return Written(str(fallback(messages, []).content), f"extractive ({reason})")
 
 
 def make_analyst(models: ModelFactory, notes_url: str | None = None) -> Node:
@@ -101,12 +123,13 @@ def make_analyst(models: ModelFactory, notes_url: str | None = None) -> Node:
             ),
         ]
         until = cutoff(state["started_at"], state["deadline_s"], ANALYSIS_SHARE)
-        text, how = write_with_deadline(
+        written = write_with_deadline(
             lambda: models("analyst", context.model, seconds_left(until)).invoke(messages),
             until,
             messages,
             extractive.analyst,
         )
+        text, how = written.text, written.how
         known = {source for note in notes for source in note.sources}
         text, removed = keep_known_citations(text, known)
         note = store.post(
@@ -159,7 +182,7 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
                 )
             ),
         ]
-        body, how = write_with_deadline(
+        written = write_with_deadline(
             lambda: models("synthesizer", context.model, seconds_left(state["deadline_at"])).invoke(
                 messages
             ),
@@ -167,6 +190,7 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
             messages,
             extractive.synthesizer,
         )
+        body, how = written.text, written.how
         known = set(corpus.documents) | {s for note in notes for s in note.sources}
         body, removed = keep_known_citations(body, known)
         companies = [str(t["company"]) for t in state["plan"]["tasks"] if t.get("company")]
@@ -175,9 +199,10 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
         checked = grounded.counts()
         cited = list(dict.fromkeys([*citations(body), *(s for n in notes for s in n.sources)]))
         done = sum(1 for f in findings if f["status"] == "ok")
+        cut = "; stopped at its length limit, unfinished end left out" if written.left_out else ""
         footer = (
             f"Run {run_id}: {done} of {len(findings)} researchers finished; "
-            f"report written by the synthesizer ({how.split(' (')[0]}) "
+            f"report written by the synthesizer ({how.split(' (')[0]}{cut}) "
             f"in {time.time() - state['started_at']:.1f} s."
         )
         report = compose_report(
@@ -199,7 +224,11 @@ def make_synthesizer(models: ModelFactory, notes_url: str | None = None) -> Node
             "messages": [AIMessage(content=report, name="synthesizer")],
             "trace": [trace_event(run_id, "synthesizer", REPORT_KEY, started, "ok")],
             "ledger": ledger_update(
-                state, f"report: {how}", f"gaps: {len(gaps)}", grounding_event(checked)
+                state,
+                f"report: {how}",
+                *([f"unfinished end left out: {written.left_out!r}"] if written.left_out else []),
+                f"gaps: {len(gaps)}",
+                grounding_event(checked),
             ),
         }
 

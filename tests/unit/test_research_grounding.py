@@ -12,6 +12,7 @@ from agents.research.grounding import (
     quantities,
     split_sentences,
     without_repeats,
+    without_unfinished_end,
 )
 from graphs.research import compile_graph
 from testing import research_policies as scripted
@@ -132,3 +133,73 @@ def test_a_bullet_repeated_in_its_section_is_kept_once() -> None:
         "### Fabrikam",
         "- x [s].",
     ]
+
+
+def test_a_figure_belongs_to_the_company_before_it_unless_one_follows_close() -> None:
+    corpus = load_corpus()
+    wrong = (
+        "Tailspin Networks skews older, with 44% of its customers over 45, more than "
+        "Contoso Telecom [contoso-customers]."
+    )
+    grounded = ground_report(wrong, corpus, ["Tailspin Networks", "Contoso Telecom"], [])
+    assert grounded.body == "" and grounded.verdicts[0].status == "removed"
+    close = "The subscriber share is 20% for Fabrikam Wireless [market-overview-2025]."
+    assert ground_report(close, corpus, COMPANIES, []).body == close
+
+
+def test_a_quotation_must_be_the_words_of_the_company_it_is_given_to() -> None:
+    corpus = load_corpus()
+    quote = '"network first, customer second, carefully"'
+    misquoted = f"Fabrikam Wireless sums up its AI approach as {quote} [contoso-ai-strategy]."
+    grounded = ground_report(misquoted, corpus, COMPANIES, [])
+    assert grounded.body == "" and grounded.verdicts[0].reasons == ["quotations no document states"]
+    quoted = f"Contoso Telecom sums up its AI approach as {quote} [contoso-ai-strategy]."
+    assert ground_report(quoted, corpus, COMPANIES, []).body == quoted
+
+
+def test_a_bold_label_is_no_name_and_a_finding_under_two_labels_is_kept_once() -> None:
+    corpus = load_corpus()
+    body = (
+        "### Northwind Mobile\n"
+        "- **Key Partners:** Its 5G core runs on Stratus Cloud [northwind-partnerships].\n"
+        "- **Cloud Deals:** Its 5G core runs on Stratus Cloud [northwind-partnerships].\n"
+        "### Fabrikam Wireless\n"
+        "- **Hired Staff:** Fabrikam hired Odile Quenneville for AI [fabrikam-ai-strategy].\n"
+    )
+    grounded = ground_report(body, corpus, ["Northwind Mobile", "Fabrikam Wireless"], [])
+    assert grounded.body == (
+        "### Northwind Mobile\n"
+        "- **Key Partners:** Its 5G core runs on Stratus Cloud [northwind-partnerships]."
+    )
+    assert [v.failed for v in grounded.unverified] == [["Odile Quenneville"]]
+
+
+def test_an_unfinished_last_sentence_is_left_out() -> None:
+    body = "## Comparison\nContoso leads on ARPU [contoso-overview]. Northwind accepts a lower"
+    assert without_unfinished_end(body) == (
+        "## Comparison\nContoso leads on ARPU [contoso-overview].",
+        "Northwind accepts a lower",
+    )
+    assert without_unfinished_end("## Differences\n- Tail") == ("## Differences", "- Tail")
+    whole = "## Findings\n- **ARPU**: 31.50 a month (highest) [contoso-overview]"
+    assert without_unfinished_end(whole) == (whole, "")
+
+
+def cut_synthesizer(messages: list[BaseMessage], tools: list) -> AIMessage:
+    """A synthesizer stopped at its length limit in the middle of its last sentence."""
+    text = PLANTED.rstrip() + "\n- Northwind Mobile, by contrast, relies on"
+    return AIMessage(content=text, response_metadata={"finish_reason": "length"})
+
+
+def test_a_report_cut_at_the_length_limit_leaves_out_its_unfinished_end() -> None:
+    def cut_models(role: str, spec: str, timeout_s: float | None) -> BaseChatModel:
+        responder = cut_synthesizer if role == "synthesizer" else scripted.RESPONDERS[role]
+        return ScriptedChatModel(responder=responder)
+
+    state = compile_graph(models=cut_models).invoke(
+        {"question": QUESTION, "deadline_s": 60}, context=Context(model="scripted")
+    )
+    assert "relies on" not in state["report"]
+    assert "stopped at its length limit, unfinished end left out" in state["report"]
+    events = state["ledger"][-1]["events"]
+    assert any(e.startswith("unfinished end left out:") for e in events), events
