@@ -115,5 +115,16 @@ def triage(text: str, model_spec: str, threshold: float, current_task: str = "")
     if local:
         # Keep the local act when it was confident; the LLM settles the intent.
         act = local[0].act if local[0].act_confidence >= limit else decided.act
-        return [Triage(decided.intent, act, 1.0, 1.0, "llm", local[0].text), *local[1:]]
+        intent = own_request(decided.intent, act, local, current_task)
+        return [Triage(intent, act, 1.0, 1.0, "llm", local[0].text), *local[1:]]
     return [decided]
+
+
+def own_request(intent: str, act: str, local: list[Triage], current_task: str) -> str:
+    """``intent``, unless it is ``none`` (a message that only answers the task in progress)
+    for a question or request while no task is in progress: there is nothing it could
+    answer, so it is the local classifier's topic, else off topic."""
+    if intent != "none" or current_task or act not in ("question", "request"):
+        return intent
+    guess = local[0].intent if local else "none"
+    return guess if guess != "none" else "out_of_scope"

@@ -11,7 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agents.context import Context
 from agents.guards.nodes import make_guard_output
 from agents.roster import support_roster
-from agents.triage import classify_local, confidently_off_topic
+from agents.triage import Triage, classify_local, confidently_off_topic, own_request
 from agents.turn import with_requested_task
 from app.evaluation.scenarios import load_scenarios
 from app.observability.runtree import RunTreeRecorder
@@ -81,3 +81,13 @@ def test_an_off_topic_answer_from_the_model_is_replaced_by_the_redirect() -> Non
     assert update["messages"][0].id == "a1"
     assert "sunny" not in update["messages"][0].content
     assert "bills" in update["messages"][0].content
+
+
+def test_a_question_with_nothing_in_progress_is_a_request_of_its_own() -> None:
+    numbers = [Triage("tech_support", "request", 0.35, 0.7, "local", "are both numbers up?")]
+    sport = [Triage("none", "goodbye", 0.7, 0.4, "local", "who won the match?")]
+    assert own_request("none", "request", numbers, "") == "tech_support"
+    assert own_request("none", "question", sport, "") == "out_of_scope"
+    assert own_request("none", "request", numbers, "plan change to Unlimited") == "none"
+    assert own_request("none", "yes", numbers, "") == "none"
+    assert own_request("billing", "question", sport, "") == "billing"
