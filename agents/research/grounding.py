@@ -18,6 +18,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from agents.guards.claims import date_claims, source_keys
+from agents.research.markdown import (
+    heading_level,
+    split_sentences,
+    unlabelled,
+    without_empty_sections,
+    without_repeats,
+)
 from agents.research.report import CITATION
 from tools.research_corpus import MARKET, Corpus, Document
 
@@ -31,14 +38,6 @@ BOTH = re.compile(
     r"\b(?:both|all (?:four|three|two)?\s*(?:companies|operators)|each of them)\b", re.I
 )
 NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]{2,}))+\b")
-LABEL = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*\s*:?\s*")
-"""A bullet's bold label (``**Market position:**``): a heading for the line, not a claim."""
-QUOTE = re.compile(r"[\"“](?P<quote>[^\"“”]{8,200})[\"”]")
-"""A quotation in prose ("network first, customer second, carefully")."""
-WHOLE_END = re.compile(r"[.!?:;)\]*_`%\d]\s*$")
-"""How a finished line ends (a full stop, a citation, a bracket, a figure)."""
-SENTENCE_END = re.compile(r"[.!?](?:\s*\[[a-z0-9][a-z0-9-]{2,80}\])*(?=\s|$)")
-"""The end of a sentence within a line, with the citations that follow it."""
 """A proper name of two or more capitalized words ("Maria Lindqvist", "AI Edge")."""
 _NOT_NAME_WORDS_TEXT = """
     the a an both all each in on at for by with from to of and or but its their this that these
@@ -54,6 +53,8 @@ _METRIC_STOP_TEXT = """
     """
 METRIC_STOP = frozenset(_METRIC_STOP_TEXT.split())
 """Words that do not say which measure a figure is (left out when matching a measure)."""
+QUOTE = re.compile(r"[\"“](?P<quote>[^\"“”]{8,200})[\"”]")
+"""A quotation in prose ("network first, customer second, carefully")."""
 
 
 @dataclass(frozen=True)
@@ -154,23 +155,6 @@ class SourceFigure:
     companies: frozenset[str]
     doc_id: str
     sentence: str
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of one line of prose; citations after a full stop stay with their sentence."""
-    pieces: list[str] = []
-    start, index = 0, 0
-    ending = re.compile(r"[.!?](?=\s|$)")
-    while (match := ending.search(text, index)) is not None:
-        end = match.end()
-        tail = re.match(r"(?:\s*\[[a-z0-9][a-z0-9-]{2,80}\])+", text[end:])
-        if tail:
-            end += tail.end()
-        pieces.append(text[start:end].strip())
-        start = index = end
-    if text[start:].strip():
-        pieces.append(text[start:].strip())
-    return [p for p in pieces if p]
 
 
 class SourceIndex:
@@ -297,16 +281,18 @@ class Checker:
     def companies_for(
         self, sentence: str, quantity: Quantity, section: str | None
     ) -> list[Reading]:
-        """The ways to read whose figure ``quantity`` is: the company named just before it,
-        the one named after it (when none precedes it, or right after it: "20% for
-        Fabrikam"), every compared company after "both", and — when no company precedes it
-        ("Its ARPU of 27.80 ...") — the company of its section. "Tailspin has 44% of its base
-        over 45, against Contoso's 44%" gives the first 44% to Tailspin only."""
+        """The ways to read whose figure ``quantity`` is: the company named just before it;
+        the one named right after it ("20% for Fabrikam"), or anywhere after it when neither a
+        company nor a section precedes it ("With 37%, Contoso leads"); every compared company
+        after "both"; and, when no company precedes it ("Its ARPU of 27.80 ..."), the company
+        of its section. "Tailspin has 44% of its base over 45, against Contoso's 44%" gives
+        the first 44% to Tailspin only, and so does the same sentence without "Tailspin" under
+        a Tailspin heading."""
         before, _ = self.index.companies.around(sentence, quantity.start, quantity.end)
         if BOTH.search(sentence) and self.subjects and not before:
             return [Reading(tuple(self.subjects), False)]
-        after = self.index.companies.next_to(sentence, quantity.end) if before else None
-        if not before:
+        after = self.index.companies.next_to(sentence, quantity.end)
+        if not before and section is None and after is None:
             _, after = self.index.companies.around(sentence, quantity.start, quantity.end)
         readings = [Reading((c,), False) for c in dict.fromkeys([before, after]) if c]
         if not before:
@@ -494,16 +480,6 @@ def claim_figures(sentence: str) -> list[Quantity]:
     return [q for q in quantities(sentence) if not any(s <= q.start < e for s, e in spans)]
 
 
-def unlabelled(text: str) -> str:
-    """``text`` without a leading bold label (``**Market position:** ...``)."""
-    return LABEL.sub("", text, count=1)
-
-
-def heading_level(line: str) -> int:
-    """How deep a Markdown heading is (``###`` → 3; 0 for a line that is no heading)."""
-    return len(line) - len(line.lstrip("#"))
-
-
 def prose_sentences(body: str, companies: Companies) -> Iterator[tuple[int, str, str | None]]:
     """(line number, sentence, section company) for every prose sentence of a Markdown body
     (headings set the section: ``### Fabrikam Wireless``, and a deeper heading that names no
@@ -558,69 +534,6 @@ def ground_report(
             lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
             out.append((lead.group(0) if lead else "") + " ".join(kept[number]))
     return Grounded("\n".join(without_empty_sections(without_repeats(out))).strip(), verdicts)
-
-
-def without_repeats(lines: Sequence[str]) -> list[str]:
-    """``lines`` without a prose line that repeats one earlier in its section (a ``##`` or
-    ``###`` heading; a small model writes the same bullet under several sub-headings)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for line in lines:
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            if heading_level(stripped) <= 3:
-                seen = set()
-        elif stripped and _said(stripped) in seen:
-            continue
-        seen.add(_said(stripped))
-        out.append(line)
-    return out
-
-
-def _said(line: str) -> str:
-    """What a prose line says, without its bullet mark and bold label (a small model writes
-    one finding under two labels: "**Market positioning**: X" and "**AI strategy**: X")."""
-    if line.startswith("#"):
-        return line
-    return unlabelled(re.sub(r"^(?:[-*+]\s+|\d+\.\s+)", "", line)).strip()
-
-
-def without_empty_sections(lines: Sequence[str]) -> list[str]:
-    """``lines`` without headings that have no prose under them before the next heading of
-    the same or a higher level (every sentence of the section was removed)."""
-    out: list[str] = []
-    for index, line in enumerate(lines):
-        level = heading_level(line.strip())
-        if level and not _has_prose(lines[index + 1 :], level):
-            continue
-        out.append(line)
-    return out
-
-
-def _has_prose(rest: Sequence[str], level: int) -> bool:
-    """Whether a prose line comes before the next heading of level ``level`` or higher."""
-    for line in rest:
-        depth = heading_level(line.strip())
-        if depth and depth <= level:
-            return False
-        if line.strip() and not depth:
-            return True
-    return False
-
-
-def without_unfinished_end(body: str) -> tuple[str, str]:
-    """``body`` without its last sentence when that one is unfinished (a writer stopped at
-    its length limit mid-sentence), and the words left out ('' when it ends whole)."""
-    lines = body.rstrip().splitlines()
-    if not lines or heading_level(lines[-1].strip()) or WHOLE_END.search(lines[-1]):
-        return body, ""
-    last = lines[-1]
-    ends = list(SENTENCE_END.finditer(last))
-    kept = last[: ends[-1].end()] if ends else ""
-    if not unlabelled(re.sub(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", "", kept)).strip():
-        kept = ""
-    left_out = last[len(kept) :].strip()
-    return "\n".join([*lines[:-1], kept] if kept else lines[:-1]).rstrip(), left_out
 
 
 def unverified_section(grounded: Grounded) -> str:

@@ -14,7 +14,8 @@ from langgraph.runtime import Runtime
 from agents.context import Context
 from agents.research import extractive
 from agents.research.deadline import ANALYSIS_SHARE, cutoff, run_within, seconds_left
-from agents.research.grounding import ground_report, unverified_section, without_unfinished_end
+from agents.research.grounding import ground_report, unverified_section
+from agents.research.markdown import without_unfinished_end
 from agents.research.models import ModelFactory
 from agents.research.plan import Plan
 from agents.research.report import (

@@ -13,6 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
 from agents.context import Context
+from agents.research.models import WRITE_TOKENS, default_models
 from graphs.research import compile_graph
 from testing import research_policies as scripted
 from testing.scripted import ScriptedChatModel
@@ -173,3 +174,13 @@ def test_cli_writes_the_report_and_signals_a_partial_one(
     assert "[research_company_b] done in" in progress
     assert f"report written to {out}" in progress
     assert main(["research", "  ", "--model", "scripted"]) == 2
+
+
+def test_the_synthesizer_may_write_a_longer_answer_than_the_other_roles() -> None:
+    def limits_of(role: str) -> list[object]:
+        resilient = default_models(role, "local", 60.0)
+        return [getattr(m, "max_tokens", None) for m in getattr(resilient, "models", [])]
+
+    limits = {role: limits_of(role) for role in ("analyst", "synthesizer")}
+    assert limits == {"analyst": [512], "synthesizer": [WRITE_TOKENS["synthesizer"]]}
+    assert WRITE_TOKENS["synthesizer"] > 512

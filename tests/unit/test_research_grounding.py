@@ -7,13 +7,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from agents.context import Context
-from agents.research.grounding import (
-    ground_report,
-    quantities,
-    split_sentences,
-    without_repeats,
-    without_unfinished_end,
-)
+from agents.research.grounding import ground_report, quantities
+from agents.research.markdown import split_sentences, without_repeats, without_unfinished_end
 from graphs.research import compile_graph
 from testing import research_policies as scripted
 from testing.scripted import ScriptedChatModel
@@ -143,6 +138,12 @@ def test_a_figure_belongs_to_the_company_before_it_unless_one_follows_close() ->
     )
     grounded = ground_report(wrong, corpus, ["Tailspin Networks", "Contoso Telecom"], [])
     assert grounded.body == "" and grounded.verdicts[0].status == "removed"
+    section = (
+        "### Tailspin Networks\n"
+        "- **Age:** 44% of its base is over 45, like 44% of Contoso's [contoso-customers]."
+    )
+    grounded = ground_report(section, corpus, ["Tailspin Networks", "Contoso Telecom"], [])
+    assert grounded.verdicts[0].status == "removed"
     close = "The subscriber share is 20% for Fabrikam Wireless [market-overview-2025]."
     assert ground_report(close, corpus, COMPANIES, []).body == close
 
@@ -182,6 +183,9 @@ def test_an_unfinished_last_sentence_is_left_out() -> None:
     )
     assert without_unfinished_end("## Differences\n- Tail") == ("## Differences", "- Tail")
     whole = "## Findings\n- **ARPU**: 31.50 a month (highest) [contoso-overview]"
+    assert without_unfinished_end(whole) == (whole, "")
+    figure = "### Fabrikam\n- Share: 20% [market-overview-2025].\n- **Share**: a market share of 3"
+    assert without_unfinished_end(figure)[1] == "- **Share**: a market share of 3"
     assert without_unfinished_end(whole) == (whole, "")
 
 
