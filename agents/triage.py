@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -120,11 +121,23 @@ def triage(text: str, model_spec: str, threshold: float, current_task: str = "")
     return [decided]
 
 
+ASKS = re.compile(
+    r"\?\s*$|^\W*(?:who|what|when|where|why|how|which|can|could|would|will|is|are|do|does|"
+    r"did|should|may)\b",
+    re.IGNORECASE,
+)
+"""A message that asks something: it ends in a question mark or opens like a question."""
+
+
 def own_request(intent: str, act: str, local: list[Triage], current_task: str) -> str:
     """``intent``, unless it is ``none`` (a message that only answers the task in progress)
-    for a question or request while no task is in progress: there is nothing it could
-    answer, so it is the local classifier's topic, else off topic."""
+    for a message that asks something while no task is in progress: there is nothing it could
+    answer, so it is the local classifier's topic, else off topic. A statement stays ``none``
+    ("My phone is a Pixel 8, by the way." gives a detail; it opens no task)."""
+    text = local[0].text if local else ""
     if intent != "none" or current_task or act not in ("question", "request"):
+        return intent
+    if not ASKS.search(text.strip()):
         return intent
     guess = local[0].intent if local else "none"
     return guess if guess != "none" else "out_of_scope"

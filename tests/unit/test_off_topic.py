@@ -91,3 +91,6 @@ def test_a_question_with_nothing_in_progress_is_a_request_of_its_own() -> None:
     assert own_request("none", "request", numbers, "plan change to Unlimited") == "none"
     assert own_request("none", "yes", numbers, "") == "none"
     assert own_request("billing", "question", sport, "") == "billing"
+    said = "My phone is a Pixel 8, by the way."
+    detail = [Triage("tech_support", "request", 0.4, 0.6, "local", said)]
+    assert own_request("none", "request", detail, "") == "none"
