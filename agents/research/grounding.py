@@ -285,17 +285,19 @@ class Checker:
         the one named right after it ("20% for Fabrikam"), or anywhere after it when neither a
         company nor a section precedes it ("With 37%, Contoso leads"); every compared company
         after "both"; and, when no company precedes it ("Its ARPU of 27.80 ..."), the company
-        of its section. "Tailspin has 44% of its base over 45, against Contoso's 44%" gives
-        the first 44% to Tailspin only, and so does the same sentence without "Tailspin" under
-        a Tailspin heading."""
+        of its section, unless a company follows close ("44% of Tailspin's base" under a
+        Contoso heading is Tailspin's figure). "Tailspin has 44% of its base over 45, against
+        Contoso's 44%" gives the first 44% to Tailspin only, and so does the same sentence
+        without "Tailspin" under a Tailspin heading."""
         before, _ = self.index.companies.around(sentence, quantity.start, quantity.end)
         if BOTH.search(sentence) and self.subjects and not before:
             return [Reading(tuple(self.subjects), False)]
-        after = self.index.companies.next_to(sentence, quantity.end)
+        close = self.index.companies.next_to(sentence, quantity.end)
+        after = close
         if not before and section is None and after is None:
             _, after = self.index.companies.around(sentence, quantity.start, quantity.end)
         readings = [Reading((c,), False) for c in dict.fromkeys([before, after]) if c]
-        if not before:
+        if not before and close is None:
             readings.append(Reading((section,), True))
         return readings
 

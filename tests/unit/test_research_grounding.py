@@ -144,6 +144,12 @@ def test_a_figure_belongs_to_the_company_before_it_unless_one_follows_close() ->
     )
     grounded = ground_report(section, corpus, ["Tailspin Networks", "Contoso Telecom"], [])
     assert grounded.verdicts[0].status == "removed"
+    named = (
+        "### Contoso Telecom\n"
+        "- **Age:** 44% of its base is over 45, and so is 44% of Tailspin's [contoso-customers]."
+    )
+    grounded = ground_report(named, corpus, ["Tailspin Networks", "Contoso Telecom"], [])
+    assert grounded.verdicts[0].status == "removed"
     close = "The subscriber share is 20% for Fabrikam Wireless [market-overview-2025]."
     assert ground_report(close, corpus, COMPANIES, []).body == close
 
