@@ -7,10 +7,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from agents.arguments import ArgumentRules, Filled, Known
+from agents.arguments import ArgumentRules, Filled, Known, digits
 from agents.slots import HOW_TO
 from conversation.identity import identity_details
-from tools.store import money, open_store
+from tools.store import money
 
 ISSUE_PROBLEMS = {
     "no service": "no_service",
@@ -83,10 +83,6 @@ def _line_by_place(known: Known) -> str | None:
     return lines[int(place) - 1].line_id
 
 
-def _digits(value: Any) -> str:
-    return re.sub(r"\D", "", str(value))
-
-
 _LINE_SHAPE = re.compile(r"^(?:L\d{4}-\d|\+?[\d\s().-]{7,})$", re.IGNORECASE)
 """What a line reference looks like: a line id or a phone number (not "iphone", not "eSIM")."""
 
@@ -100,7 +96,7 @@ def _line_supported(known: Known, value: Any) -> bool:
         return wanted == placed.upper()
     for line in known.account.lines:
         if wanted == line.line_id.upper() or (
-            len(_digits(value)) >= 7 and _digits(line.phone_number).endswith(_digits(value))
+            len(digits(value)) >= 7 and digits(line.phone_number).endswith(digits(value))
         ):
             return True
     if not _LINE_SHAPE.match(wanted):
@@ -142,8 +138,7 @@ def _named_method(known: Known) -> str | None:
     said = known.fact("payment_method")
     if not said:
         return None
-    today = open_store(known.account.database_url or None).today()
-    usable = [m for m in known.account.payment_methods if not m.expired_on(today)]
+    usable = [m for m in known.account.payment_methods if not m.expired_on(known.account.today)]
     kind = [m for m in usable if m.kind == said or (m.brand or "").lower() == said]
     return kind[0].payment_method_id if kind else None
 

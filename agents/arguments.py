@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -51,6 +52,11 @@ class Account:
         if not self.customer_id:
             return []
         return open_store(self.database_url or None).payment_methods(self.customer_id)
+
+    @cached_property
+    def today(self) -> date:
+        """The store's business date (what "expired" and "overdue" are measured against)."""
+        return open_store(self.database_url or None).today()
 
     @cached_property
     def plans(self) -> list[Plan]:
@@ -162,6 +168,11 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def digits(value: Any) -> str:
+    """The digits of ``value`` ("+1 (202) 555-0100" → "12025550100")."""
+    return re.sub(r"\D", "", str(value))
+
+
 def customer_gave(known: Known, value: Any) -> bool:
     """Whether the customer wrote ``value``: in the newest message, or as a fact they stated
     (a value only a tool result or the model's own call named is not theirs)."""
@@ -170,9 +181,9 @@ def customer_gave(known: Known, value: Any) -> bool:
     said = [text for text in (known.text, *(str(f.get("value", "")) for f in stated)) if text]
     if wanted and any(wanted in text.upper() for text in said):
         return True
-    digits = re.sub(r"\D", "", wanted)
-    written = (re.sub(r"\D", "", text) for text in said)
-    return len(digits) >= 7 and any(len(d) >= 7 and digits.endswith(d) for d in written)
+    number = digits(wanted)
+    written = (digits(text) for text in said)
+    return len(number) >= 7 and any(len(d) >= 7 and number.endswith(d) for d in written)
 
 
 def fill_call(call: ToolCall, tool: BaseTool, known: Known, rules: ArgumentRules) -> CallFill:

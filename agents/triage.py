@@ -116,7 +116,7 @@ def triage(text: str, model_spec: str, threshold: float, current_task: str = "")
     if local:
         # Keep the local act when it was confident; the LLM settles the intent.
         act = local[0].act if local[0].act_confidence >= limit else decided.act
-        intent = own_request(decided.intent, act, local, current_task)
+        intent = own_request(decided.intent, act, local[0], current_task)
         return [Triage(intent, act, 1.0, 1.0, "llm", local[0].text), *local[1:]]
     return [decided]
 
@@ -129,15 +129,13 @@ ASKS = re.compile(
 """A message that asks something: it ends in a question mark or opens like a question."""
 
 
-def own_request(intent: str, act: str, local: list[Triage], current_task: str) -> str:
+def own_request(intent: str, act: str, local: Triage, current_task: str) -> str:
     """``intent``, unless it is ``none`` (a message that only answers the task in progress)
     for a message that asks something while no task is in progress: there is nothing it could
-    answer, so it is the local classifier's topic, else off topic. A statement stays ``none``
-    ("My phone is a Pixel 8, by the way." gives a detail; it opens no task)."""
-    text = local[0].text if local else ""
+    answer, so it is the local classifier's topic (``local``), else off topic. A statement
+    stays ``none`` ("My phone is a Pixel 8, by the way." gives a detail; it opens no task)."""
     if intent != "none" or current_task or act not in ("question", "request"):
         return intent
-    if not ASKS.search(text.strip()):
+    if not ASKS.search(local.text.strip()):
         return intent
-    guess = local[0].intent if local else "none"
-    return guess if guess != "none" else "out_of_scope"
+    return local.intent if local.intent != "none" else "out_of_scope"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from agents.guards.claims import date_claims, source_keys
 from agents.research.markdown import (
+    bullet_mark,
     heading_level,
     split_sentences,
     unlabelled,
@@ -498,8 +499,7 @@ def prose_sentences(body: str, companies: Companies) -> Iterator[tuple[int, str,
             elif section is None or level <= depth:
                 section, depth = None, 0
             continue
-        lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
-        for sentence in split_sentences(line[lead.end() if lead else 0 :]):
+        for sentence in split_sentences(line[len(bullet_mark(line)) :]):
             yield number, sentence, section
 
 
@@ -533,8 +533,7 @@ def ground_report(
         if number not in kept:
             out.append(line)
         elif kept[number]:
-            lead = re.match(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", line)
-            out.append((lead.group(0) if lead else "") + " ".join(kept[number]))
+            out.append(bullet_mark(line) + " ".join(kept[number]))
     return Grounded("\n".join(without_empty_sections(without_repeats(out))).strip(), verdicts)
 
 

@@ -11,8 +11,8 @@ LABEL = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*\s*:?\s*")
 WHOLE_END = re.compile(r"[.!?\]]\s*$")
 """How the last line of a reply cut at its length limit ends when its sentence is whole:
 a full stop (or ! ?) or a citation; anything else was cut mid-sentence."""
-SENTENCE_END = re.compile(r"[.!?](?:\s*\[[a-z0-9][a-z0-9-]{2,80}\])*(?=\s|$)")
-"""The end of a sentence within a line, with the citations that follow it."""
+BULLET = re.compile(r"^\s*(?:[-*+]\s+|\d+\.\s+)?")
+"""A line's leading indentation and bullet or number mark (empty for plain prose)."""
 
 
 def split_sentences(text: str) -> list[str]:
@@ -30,6 +30,12 @@ def split_sentences(text: str) -> list[str]:
     if text[start:].strip():
         pieces.append(text[start:].strip())
     return [p for p in pieces if p]
+
+
+def bullet_mark(line: str) -> str:
+    """The indentation and bullet mark ``line`` opens with (``"  - "``; '' for prose)."""
+    match = BULLET.match(line)
+    return match.group(0) if match else ""
 
 
 def unlabelled(text: str) -> str:
@@ -64,7 +70,7 @@ def _said(line: str) -> str:
     one finding under two labels: "**Market positioning**: X" and "**AI strategy**: X")."""
     if line.startswith("#"):
         return line
-    return unlabelled(re.sub(r"^(?:[-*+]\s+|\d+\.\s+)", "", line)).strip()
+    return unlabelled(line[len(bullet_mark(line)) :]).strip()
 
 
 def without_empty_sections(lines: Sequence[str]) -> list[str]:
@@ -97,9 +103,9 @@ def without_unfinished_end(body: str) -> tuple[str, str]:
     if not lines or heading_level(lines[-1].strip()) or WHOLE_END.search(lines[-1]):
         return body, ""
     last = lines[-1]
-    ends = list(SENTENCE_END.finditer(last))
-    kept = last[: ends[-1].end()] if ends else ""
-    if not unlabelled(re.sub(r"^\s*(?:[-*+]\s+|\d+\.\s+)?", "", kept)).strip():
+    unfinished = split_sentences(last)[-1]
+    kept = last[: last.rindex(unfinished)].rstrip()
+    if not unlabelled(kept[len(bullet_mark(kept)) :]).strip():
         kept = ""
     left_out = last[len(kept) :].strip()
     return "\n".join([*lines[:-1], kept] if kept else lines[:-1]).rstrip(), left_out

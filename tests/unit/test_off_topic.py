@@ -84,13 +84,13 @@ def test_an_off_topic_answer_from_the_model_is_replaced_by_the_redirect() -> Non
 
 
 def test_a_question_with_nothing_in_progress_is_a_request_of_its_own() -> None:
-    numbers = [Triage("tech_support", "request", 0.35, 0.7, "local", "are both numbers up?")]
-    sport = [Triage("none", "goodbye", 0.7, 0.4, "local", "who won the match?")]
+    numbers = Triage("tech_support", "request", 0.35, 0.7, "local", "are both numbers up?")
+    sport = Triage("none", "goodbye", 0.7, 0.4, "local", "who won the match?")
     assert own_request("none", "request", numbers, "") == "tech_support"
     assert own_request("none", "question", sport, "") == "out_of_scope"
     assert own_request("none", "request", numbers, "plan change to Unlimited") == "none"
     assert own_request("none", "yes", numbers, "") == "none"
     assert own_request("billing", "question", sport, "") == "billing"
     said = "My phone is a Pixel 8, by the way."
-    detail = [Triage("tech_support", "request", 0.4, 0.6, "local", said)]
+    detail = Triage("tech_support", "request", 0.4, 0.6, "local", said)
     assert own_request("none", "request", detail, "") == "none"
